@@ -1,0 +1,82 @@
+/** What the connector needs from Microsoft Entra / Graph, per customer tenant. Implemented by graph-directory.ts. */
+
+export interface EntraUser {
+  id: string;
+  userPrincipalName: string;
+  displayName: string | null;
+  accountEnabled: boolean;
+  userType: 'Member' | 'Guest' | string;
+}
+
+export interface DirectoryRole {
+  id: string;
+  displayName: string;
+  roleTemplateId: string;
+}
+
+export interface TenantOrganization {
+  id: string;
+  displayName: string;
+  verifiedDomains: { name: string; isDefault: boolean; isInitial: boolean }[];
+}
+
+export interface TapPolicy {
+  state: 'enabled' | 'disabled';
+  defaultLifetimeInMinutes: number;
+  minimumLifetimeInMinutes: number;
+  maximumLifetimeInMinutes: number;
+  isUsableOnce: boolean;
+  defaultLength: number;
+}
+
+export interface CreateTapRequest {
+  /** ISO-8601 UTC; omitted = usable now. */
+  startDateTime?: string;
+  lifetimeInMinutes: number;
+  isUsableOnce: boolean;
+}
+
+export interface CreatedTap {
+  id: string;
+  /** The secret. Lives in memory and in the sealed outbox only. */
+  temporaryAccessPass: string;
+  startDateTime: string;
+  lifetimeInMinutes: number;
+  isUsableOnce: boolean;
+  methodUsabilityReason: string | undefined;
+}
+
+export interface TapMethod {
+  id: string;
+  startDateTime: string | undefined;
+  lifetimeInMinutes: number | undefined;
+  isUsableOnce: boolean | undefined;
+  methodUsabilityReason: string | undefined;
+}
+
+export interface PartnerCustomer {
+  tenantId: string;
+  displayName: string;
+}
+
+/**
+ * Errors: the implementation throws AppError — USER_NOT_FOUND is *not* thrown by getUser (it returns null);
+ * 403 → ENTRA_ACCESS_DENIED; 429 → UPSTREAM_THROTTLED (with retryAfterSeconds); 5xx/network → UPSTREAM_UNAVAILABLE;
+ * a policy refusal on create → POLICY_DISABLED; a lifetime refusal → LIFETIME_INVALID; guest refusal → USER_GUEST.
+ */
+export interface EntraDirectory {
+  getUser(tenantId: string, userPrincipalNameOrId: string): Promise<EntraUser | null>;
+  /** Directory roles held directly or through groups (transitive). */
+  getDirectoryRoles(tenantId: string, userId: string): Promise<DirectoryRole[]>;
+  getOrganization(tenantId: string): Promise<TenantOrganization>;
+  /** Cached per tenant for TAP_POLICY_CACHE_SECONDS. */
+  getTapPolicy(tenantId: string): Promise<TapPolicy>;
+  /** Never retried automatically: a replayed create silently replaces a pass already delivered. */
+  createTap(tenantId: string, userId: string, request: CreateTapRequest): Promise<CreatedTap>;
+  listTaps(tenantId: string, userId: string): Promise<TapMethod[]>;
+  deleteTap(tenantId: string, userId: string, methodId: string): Promise<void>;
+  /** Resolves a domain to its tenant id via the OpenID discovery document (no auth). Null if unknown. */
+  resolveTenantId(domain: string): Promise<string | null>;
+  /** GDAP customers of the MSP's own tenant (ENTRA_PARTNER_TENANT_ID); empty when not configured. */
+  listPartnerCustomers(): Promise<PartnerCustomer[]>;
+}

@@ -1,0 +1,65 @@
+import type { PsaKind } from '../config.js';
+
+export type { PsaKind };
+
+/** A ticket as the connector needs it, read from the PSA's own API (never from the caller). */
+export interface PsaTicket {
+  psa: PsaKind;
+  id: string;
+  summary: string;
+  /** Free text typed into the ticket (CW: the earliest Discussion note; Halo: `details`, HTML stripped). */
+  description: string;
+  companyId: string;
+  companyName: string;
+  contactName: string | undefined;
+  contactEmail: string | undefined;
+  /** Custom fields by caption (CW) or name/label (Halo); value as text, calendar dates as YYYY-MM-DD. */
+  customFields: Record<string, string | undefined>;
+  statusName: string | undefined;
+  statusId: string | undefined;
+  boardOrTypeName: string | undefined;
+  /** ISO-8601 UTC; the poller's cursor. */
+  lastUpdated: string | undefined;
+}
+
+export interface PsaCompany {
+  id: string;
+  name: string;
+  identifier: string | undefined;
+  /** A tenant id the PSA already knows (Halo's Azure AD connection), a strong mapping hint. */
+  knownTenantId?: string | undefined;
+  /** E-mail domains of the company's contacts, when the PSA returns them cheaply. */
+  emailDomains?: string[];
+}
+
+export interface PrivateNote {
+  /** Plain text (ConnectWise). */
+  text: string;
+  /** Simple HTML (Halo). */
+  html: string;
+}
+
+export interface OnboardingPage {
+  tickets: PsaTicket[];
+  /** Cursor to store once this page is handled (opaque per adapter). */
+  cursorAfter: string | undefined;
+  /** True when more pages follow in this cycle. */
+  hasMore: boolean;
+}
+
+export interface PsaConnector {
+  readonly kind: PsaKind;
+  /** Null when the PSA answers 404. */
+  getTicket(ticketId: string): Promise<PsaTicket | null>;
+  /** Every (non-deleted) company, paged to the end. */
+  listCompanies(): Promise<PsaCompany[]>;
+  /** Writes a technician-only note; optionally moves the ticket to `status` in the same step (adapter-specific value). */
+  writePrivateNote(ticketId: string, note: PrivateNote, opts?: { status?: string }): Promise<void>;
+  /**
+   * Onboarding tickets changed after `cursor`, one page per call (`page` is 1-based). Only when onboarding is
+   * configured for this PSA; the adapter filters (server- and client-side) to the configured board/status/type.
+   */
+  listOnboardingTickets(cursor: string | undefined, page: number): Promise<OnboardingPage>;
+  /** A cheap authenticated call for health checks and the admin "test connection". */
+  ping(): Promise<void>;
+}
