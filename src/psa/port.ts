@@ -7,8 +7,11 @@ export interface PsaTicket {
   psa: PsaKind;
   id: string;
   summary: string;
-  /** Free text typed into the ticket (CW: the earliest Discussion note; Halo: `details`, HTML stripped). */
-  description: string;
+  /**
+   * Free text typed into the ticket, HTML stripped. Halo returns it with the ticket (`details`); ConnectWise keeps it
+   * as the earliest Discussion note, so list results leave it undefined and `getTicketDescription` loads it on demand.
+   */
+  description: string | undefined;
   companyId: string;
   companyName: string;
   contactName: string | undefined;
@@ -51,6 +54,8 @@ export interface PsaConnector {
   readonly kind: PsaKind;
   /** Null when the PSA answers 404. */
   getTicket(ticketId: string): Promise<PsaTicket | null>;
+  /** The ticket's free text (see PsaTicket.description); one extra request on ConnectWise, none on Halo. */
+  getTicketDescription(ticket: PsaTicket): Promise<string>;
   /** Every (non-deleted) company, paged to the end. */
   listCompanies(): Promise<PsaCompany[]>;
   /** Writes a technician-only note; optionally moves the ticket to `status` in the same step (adapter-specific value). */
