@@ -7,6 +7,7 @@ export const ERROR_CATALOGUE = {
   UNAUTHORIZED: { status: 401, title: 'Not authenticated', explain: 'The request was not signed with this PSA\'s button secret; check the button or integration configuration.' },
   INVALID_REQUEST: { status: 400, title: 'Invalid request', explain: 'The request was malformed; see the detail for the field at fault.' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Request too large', explain: 'The request body is larger than this endpoint accepts.' },
+  TOO_MANY_ATTEMPTS: { status: 429, title: 'Too many failed attempts', explain: 'Too many failed sign-in or signature attempts from this address; wait a few minutes.' },
   NOT_FOUND: { status: 404, title: 'Not found', explain: 'There is nothing at this address.' },
   PSA_NOT_ENABLED: { status: 404, title: 'PSA not enabled', explain: 'This PSA is not configured on the connector; set its variables and restart.' },
   TICKET_NOT_FOUND: { status: 404, title: 'Ticket not found', explain: 'The PSA says this ticket does not exist, or the connector\'s API member cannot see it.' },

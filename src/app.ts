@@ -1,0 +1,78 @@
+import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
+import { AppError } from './errors.js';
+import { errorForLog } from './logger.js';
+import type { Services } from './services.js';
+import { adminRoutes } from './http/admin/index.js';
+import { buttonRoutes } from './http/button.js';
+import { connectwiseHostedRoutes } from './http/connectwise-hosted.js';
+import { mappingsApiRoutes } from './http/mappings-api.js';
+import { problemResponse } from './http/problem.js';
+
+/**
+ * The Hono app: middleware, routes and the one error handler that maps coded errors to problem+json. Used by
+ * main.ts and by tests alike (`app.request(...)`).
+ */
+export function createApp(services: Services) {
+  const app = new Hono();
+  const { logger } = services;
+
+  app.use(requestId({ limitLength: 64 }));
+  app.use(async (c, next) => {
+    const started = performance.now();
+    await next();
+    // Method, path and status only: query strings, headers and bodies may carry secrets.
+    logger.info(
+      { requestId: c.get('requestId'), method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
+      'request',
+    );
+  });
+  // Per-page CSPs (hosted page, admin pages) are set by their routes; this is the API default.
+  app.use(
+    secureHeaders({
+      contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+      xFrameOptions: false,
+      referrerPolicy: 'no-referrer',
+    }),
+  );
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', (c) => {
+    let database = false;
+    try {
+      database = services.storage.sqlite.prepare('select 1 as ok').get() !== undefined;
+    } catch {
+      database = false;
+    }
+    const workers = services.health.snapshot();
+    const ready = database && Object.values(workers).every((w) => w.running);
+    return c.json(
+      { status: ready ? 'ready' : 'not ready', database, workers, outboxBacklog: database ? services.outbox.backlog() : null },
+      ready ? 200 : 503,
+    );
+  });
+
+  app.route('/', buttonRoutes(services));
+  app.route('/', mappingsApiRoutes(services));
+  app.route('/', connectwiseHostedRoutes(services));
+  app.route('/', adminRoutes(services));
+
+  app.notFound((c) => problemResponse(c, new AppError('NOT_FOUND')));
+  app.onError((error, c) => {
+    if (error instanceof AppError) {
+      if (error.status >= 500 && error.code !== 'UPSTREAM_UNAVAILABLE') {
+        logger.error({ requestId: c.get('requestId'), code: error.code, err: errorForLog(error.extra.cause ?? error) }, 'request failed');
+      }
+      return problemResponse(c, error);
+    }
+    if (error instanceof HTTPException) {
+      const code = error.status === 413 ? 'PAYLOAD_TOO_LARGE' : error.status === 401 ? 'UNAUTHORIZED' : error.status === 404 ? 'NOT_FOUND' : 'INVALID_REQUEST';
+      return problemResponse(c, new AppError(code));
+    }
+    logger.error({ requestId: c.get('requestId'), err: errorForLog(error) }, 'unhandled error');
+    return problemResponse(c, new AppError('INTERNAL'));
+  });
+  return app;
+}

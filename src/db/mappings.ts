@@ -1,0 +1,92 @@
+import { and, asc, eq, sql } from 'drizzle-orm';
+import type { Db } from './index.js';
+import { tenantMappings, type TenantMappingRow } from './schema.js';
+import type { PsaKind } from '../config.js';
+
+export type TenantMapping = TenantMappingRow;
+
+export interface MappingInput {
+  companyName?: string | undefined;
+  tenantId: string;
+  tenantDomain?: string | null | undefined;
+  tenantName?: string | null | undefined;
+  timeZone: string;
+  activationHour: number;
+  defaultLifetimeMinutes: number | null;
+  usableOnce: boolean;
+  allowPrivileged: boolean;
+  enabled: boolean;
+}
+
+export interface MappingStore {
+  list(filter?: { psa?: PsaKind }): TenantMapping[];
+  get(psa: PsaKind, companyId: string): TenantMapping | undefined;
+  upsert(psa: PsaKind, companyId: string, input: MappingInput): TenantMapping;
+  /** Writes all rows or none (CSV import). */
+  upsertMany(rows: { psa: PsaKind; companyId: string; input: MappingInput }[]): number;
+  remove(psa: PsaKind, companyId: string): boolean;
+  /** Tenant ids mapped to more than one company (flagged on the admin pages). */
+  sharedTenants(): Set<string>;
+}
+
+export function createMappingStore(db: Db): MappingStore {
+  const upsert = (psa: PsaKind, companyId: string, input: MappingInput): TenantMapping => {
+    const now = new Date().toISOString();
+    const values = {
+      psa,
+      companyId,
+      companyName: input.companyName ?? '',
+      tenantId: input.tenantId.toLowerCase(),
+      tenantDomain: input.tenantDomain ?? null,
+      tenantName: input.tenantName ?? null,
+      timeZone: input.timeZone,
+      activationHour: input.activationHour,
+      defaultLifetimeMinutes: input.defaultLifetimeMinutes,
+      usableOnce: input.usableOnce,
+      allowPrivileged: input.allowPrivileged,
+      enabled: input.enabled,
+      updatedAt: now,
+    };
+    const { psa: _p, companyId: _c, ...updatable } = values;
+    // An empty company name in the input keeps the name already stored (the API may not know it).
+    const set = input.companyName ? updatable : { ...updatable, companyName: sql`${tenantMappings.companyName}` };
+    return db
+      .insert(tenantMappings)
+      .values(values)
+      .onConflictDoUpdate({ target: [tenantMappings.psa, tenantMappings.companyId], set })
+      .returning()
+      .get();
+  };
+  return {
+    list: (filter = {}) =>
+      db
+        .select()
+        .from(tenantMappings)
+        .where(filter.psa ? eq(tenantMappings.psa, filter.psa) : undefined)
+        .orderBy(asc(tenantMappings.psa), asc(tenantMappings.companyName), asc(tenantMappings.companyId))
+        .all(),
+    get: (psa, companyId) =>
+      db
+        .select()
+        .from(tenantMappings)
+        .where(and(eq(tenantMappings.psa, psa), eq(tenantMappings.companyId, companyId)))
+        .get(),
+    upsert,
+    upsertMany: (rows) => db.transaction(() => rows.map((r) => upsert(r.psa, r.companyId, r.input)).length),
+    remove: (psa, companyId) =>
+      db
+        .delete(tenantMappings)
+        .where(and(eq(tenantMappings.psa, psa), eq(tenantMappings.companyId, companyId)))
+        .run().changes > 0,
+    sharedTenants: () =>
+      new Set(
+        db
+          .select({ tenantId: tenantMappings.tenantId })
+          .from(tenantMappings)
+          .groupBy(tenantMappings.tenantId)
+          .having(sql`count(*) > 1`)
+          .all()
+          .map((r) => r.tenantId),
+      ),
+  };
+}

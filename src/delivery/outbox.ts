@@ -1,0 +1,196 @@
+import { randomUUID } from 'node:crypto';
+import { asc, eq, lte, sql } from 'drizzle-orm';
+import type { Db } from '../db/index.js';
+import { issuances, noteOutbox, type NoteOutboxRow } from '../db/schema.js';
+import type { PsaKind } from '../config.js';
+import type { PrivateNote, PsaConnector } from '../psa/port.js';
+import type { EntraDirectory } from '../entra/port.js';
+import type { Logger } from '../logger.js';
+import { errorForLog } from '../logger.js';
+import { AppError } from '../errors.js';
+import { openSealed, sealPass, SealError } from './seal.js';
+
+export interface OutboxEntry {
+  /** For a pass note, the issuance id (the seal's associated data ties the body to it). */
+  id?: string;
+  issuanceId?: string | undefined;
+  psa: PsaKind;
+  ticketId: string;
+  kind: 'pass' | 'info';
+  note: PrivateNote;
+  doneStatus?: string | undefined;
+  deadlineAt: Date;
+  tenantId?: string | undefined;
+  userObjectId?: string | undefined;
+  graphMethodId?: string | undefined;
+}
+
+export type DeliveryResult = 'written' | 'pending' | 'revoked' | 'failed';
+
+export interface NoteOutbox {
+  /** Seals and queues a note. Synchronous so it can run inside the issuance's SQLite transaction. */
+  enqueue(entry: OutboxEntry): string;
+  /** Attempts one entry now (the button waits for this so its answer can say whether the note is on the ticket). */
+  deliver(id: string): Promise<DeliveryResult>;
+  /** Attempts every entry that is due; the worker calls this on a timer and once at start-up. */
+  deliverDue(): Promise<{ written: number; pending: number; revoked: number; failed: number }>;
+  backlog(): number;
+  /** Throws SealError when rows exist that this key cannot open (checked at start-up). */
+  verifyKey(): void;
+}
+
+export interface OutboxDeps {
+  db: Db;
+  sealKey: Buffer;
+  connectors: Partial<Record<PsaKind, PsaConnector>>;
+  entra: EntraDirectory | undefined;
+  logger: Logger;
+  now?: () => Date;
+  /** How long an attempt holds its row before another worker may try (crash safety). */
+  leaseMs?: number;
+}
+
+/** 15 s, 30 s, 1 min, 2 min … capped at 5 min, with ±20 % jitter so a recovering PSA is not hit in lock-step. */
+export function retryDelayMs(attempt: number, random: () => number = Math.random): number {
+  const base = Math.min(300_000, 15_000 * 2 ** Math.max(0, attempt - 1));
+  return Math.round(base * (0.8 + 0.4 * random()));
+}
+
+export function createNoteOutbox(deps: OutboxDeps): NoteOutbox {
+  const { db, sealKey, logger } = deps;
+  const now = deps.now ?? (() => new Date());
+  const leaseMs = deps.leaseMs ?? 120_000;
+  const inFlight = new Map<string, Promise<DeliveryResult>>();
+
+  const setNoteStatus = (issuanceId: string | null, changes: Partial<typeof issuances.$inferInsert>) => {
+    if (!issuanceId) return;
+    db.update(issuances).set({ ...changes, updatedAt: now().toISOString() }).where(eq(issuances.id, issuanceId)).run();
+  };
+
+  /** Claims the row by pushing its next attempt past the lease: a second worker (or a restart mid-call) waits. */
+  const claim = (id: string): NoteOutboxRow | undefined =>
+    db.transaction(() => {
+      const row = db.select().from(noteOutbox).where(eq(noteOutbox.id, id)).get();
+      if (!row || row.nextAttemptAt > now().toISOString()) return undefined;
+      db.update(noteOutbox)
+        .set({ attempts: row.attempts + 1, nextAttemptAt: new Date(now().getTime() + leaseMs).toISOString() })
+        .where(eq(noteOutbox.id, id))
+        .run();
+      return { ...row, attempts: row.attempts + 1 };
+    });
+
+  const giveUp = async (row: NoteOutboxRow, reason: string): Promise<DeliveryResult> => {
+    if (row.kind === 'pass' && row.tenantId && row.userObjectId && row.graphMethodId) {
+      if (!deps.entra) throw new AppError('ENTRA_NOT_CONFIGURED');
+      // A pass nobody received is a live credential nobody controls: revoke it (404 = already gone).
+      await deps.entra.deleteTap(row.tenantId, row.userObjectId, row.graphMethodId);
+      db.transaction(() => {
+        db.delete(noteOutbox).where(eq(noteOutbox.id, row.id)).run();
+        setNoteStatus(row.issuanceId, { noteStatus: 'failed', outcome: 'revoked', outcomeCode: 'NOTE_UNDELIVERABLE' });
+      });
+      logger.warn({ outboxId: row.id, issuanceId: row.issuanceId, psa: row.psa, ticketId: row.ticketId, reason }, 'note undeliverable: pass revoked');
+      return 'revoked';
+    }
+    db.transaction(() => {
+      db.delete(noteOutbox).where(eq(noteOutbox.id, row.id)).run();
+      setNoteStatus(row.issuanceId, { noteStatus: 'failed' });
+    });
+    logger.warn({ outboxId: row.id, psa: row.psa, ticketId: row.ticketId, reason }, 'note undeliverable: given up');
+    return 'failed';
+  };
+
+  const attempt = async (row: NoteOutboxRow): Promise<DeliveryResult> => {
+    const connector = deps.connectors[row.psa];
+    const pastDeadline = now().toISOString() >= row.deadlineAt;
+    try {
+      if (pastDeadline) return await giveUp(row, row.lastError ?? 'deadline passed');
+      if (!connector) throw new AppError('PSA_NOT_ENABLED');
+      const note = JSON.parse(openSealed(sealKey, row.id, row.sealedBody)) as PrivateNote;
+      await connector.writePrivateNote(row.ticketId, note, row.doneStatus ? { status: row.doneStatus } : undefined);
+      db.transaction(() => {
+        db.delete(noteOutbox).where(eq(noteOutbox.id, row.id)).run();
+        setNoteStatus(row.issuanceId, { noteStatus: 'written' });
+      });
+      logger.info({ outboxId: row.id, issuanceId: row.issuanceId, psa: row.psa, ticketId: row.ticketId, attempts: row.attempts }, 'private note written');
+      return 'written';
+    } catch (error) {
+      if (error instanceof SealError) {
+        logger.error({ outboxId: row.id, err: errorForLog(error) }, 'outbox row cannot be opened');
+        return giveUp(row, error.message);
+      }
+      const message = error instanceof AppError ? `${error.code}: ${error.detail}` : errorForLog(error).message;
+      const retryAfterMs = error instanceof AppError && error.extra.retryAfterSeconds ? error.extra.retryAfterSeconds * 1000 : 0;
+      const next = new Date(Math.min(Date.parse(row.deadlineAt), now().getTime() + Math.max(retryAfterMs, retryDelayMs(row.attempts))));
+      db.update(noteOutbox)
+        .set({ nextAttemptAt: next.toISOString(), lastError: String(message).slice(0, 500) })
+        .where(eq(noteOutbox.id, row.id))
+        .run();
+      logger.warn({ outboxId: row.id, psa: row.psa, ticketId: row.ticketId, attempts: row.attempts, nextAttemptAt: next.toISOString(), err: errorForLog(error) }, pastDeadline ? 'revocation failed; will retry' : 'note not written yet; will retry');
+      return 'pending';
+    }
+  };
+
+  const deliver = (id: string): Promise<DeliveryResult> => {
+    const running = inFlight.get(id);
+    if (running) return running;
+    const row = claim(id);
+    if (!row) return Promise.resolve(db.select({ id: noteOutbox.id }).from(noteOutbox).where(eq(noteOutbox.id, id)).get() ? 'pending' : 'written');
+    const p = attempt(row).finally(() => inFlight.delete(id));
+    inFlight.set(id, p);
+    return p;
+  };
+
+  return {
+    enqueue(entry) {
+      const id = entry.id ?? entry.issuanceId ?? randomUUID();
+      db.insert(noteOutbox)
+        .values({
+          id,
+          issuanceId: entry.issuanceId ?? null,
+          psa: entry.psa,
+          ticketId: entry.ticketId,
+          kind: entry.kind,
+          sealedBody: sealPass(sealKey, id, JSON.stringify(entry.note)),
+          doneStatus: entry.doneStatus ?? null,
+          nextAttemptAt: now().toISOString(),
+          deadlineAt: entry.deadlineAt.toISOString(),
+          tenantId: entry.tenantId ?? null,
+          userObjectId: entry.userObjectId ?? null,
+          graphMethodId: entry.graphMethodId ?? null,
+        })
+        .run();
+      return id;
+    },
+    deliver,
+    async deliverDue() {
+      const due = db
+        .select({ id: noteOutbox.id })
+        .from(noteOutbox)
+        .where(lte(noteOutbox.nextAttemptAt, now().toISOString()))
+        .orderBy(asc(noteOutbox.nextAttemptAt))
+        .limit(200)
+        .all();
+      const counts = { written: 0, pending: 0, revoked: 0, failed: 0 };
+      // One PSA at a time per ticket is enough; different rows go concurrently in small groups.
+      for (let i = 0; i < due.length; i += 8) {
+        const results = await Promise.all(due.slice(i, i + 8).map((r) => deliver(r.id)));
+        for (const r of results) counts[r] += 1;
+      }
+      return counts;
+    },
+    backlog: () => db.select({ n: sql<number>`count(*)` }).from(noteOutbox).get()?.n ?? 0,
+    verifyKey() {
+      const row = db.select().from(noteOutbox).limit(1).get();
+      if (row) openSealed(sealKey, row.id, row.sealedBody);
+    },
+  };
+}
+
+/** Pass notes must land before the pass is useless: the configured deadline, the pass's expiry, and its start. */
+export function noteDeadline(now: Date, deadlineMinutes: number, startAt: Date, expiresAt: Date): Date {
+  const candidates = [now.getTime() + deadlineMinutes * 60_000, expiresAt.getTime()];
+  // A future pass should not become valid while nobody has it; keep at least 5 minutes to try.
+  if (startAt.getTime() > now.getTime()) candidates.push(Math.max(startAt.getTime(), now.getTime() + 5 * 60_000));
+  return new Date(Math.min(...candidates));
+}
+

@@ -1,0 +1,86 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { z } from 'zod';
+import type { PsaKind } from '../config.js';
+import { AppError } from '../errors.js';
+import type { Services } from '../services.js';
+import { isCalendarDate } from '../tap/time.js';
+import { createAttemptThrottle } from './attempt-throttle.js';
+import { verifyButtonRequest } from './button-auth.js';
+import { clientAddress } from './client-address.js';
+import { parseParams, readJsonBody } from './validate.js';
+
+export const BUTTON_BODY_LIMIT_BYTES = 8 * 1024;
+
+const params = z.object({
+  psa: z.enum(['connectwise', 'halo']),
+  // Both PSAs number tickets with positive integers; anything else is answered as not found without a PSA call.
+  ticketId: z.string().regex(/^[1-9]\d{0,11}$/),
+});
+
+export const buttonBody = z
+  .object({
+    userPrincipalName: z.string().trim().min(3).max(256).optional(),
+    startDate: z.string().refine(isCalendarDate, { message: 'expected a calendar date YYYY-MM-DD' }).optional(),
+    lifetimeMinutes: z.number().int().min(10).max(43_200).optional(),
+    usableOnce: z.boolean().optional(),
+    requestedBy: z.string().trim().min(1).max(200).optional(),
+    reissue: z.boolean().optional(),
+  })
+  .strict();
+
+const DEFAULT_REQUESTER: Record<PsaKind, string> = { connectwise: 'ConnectWise button', halo: 'HaloPSA button' };
+
+/** POST /v1/psa/{psa}/tickets/{ticketId}/tap — the "Issue TAP" button, server to server. */
+export function buttonRoutes(services: Services) {
+  const app = new Hono();
+  const throttle = createAttemptThrottle({ maxFailures: 20, windowMs: 5 * 60_000 });
+
+  app.post(
+    '/v1/psa/:psa/tickets/:ticketId/tap',
+    bodyLimit({
+      maxSize: BUTTON_BODY_LIMIT_BYTES,
+      onError: () => {
+        throw new AppError('PAYLOAD_TOO_LARGE', `The body must be at most ${BUTTON_BODY_LIMIT_BYTES} bytes.`);
+      },
+    }),
+    async (c) => {
+      const { psa, ticketId } = parseParams(params, c.req.param());
+      const secret = psa === 'connectwise' ? services.config.connectwise?.buttonSecret : services.config.halo?.buttonSecret;
+      if (!services.connectors[psa] || !secret) throw new AppError('PSA_NOT_ENABLED', `The ${psa} button is not configured on this connector (set its API settings and ${psa === 'halo' ? 'HALO' : 'CW'}_BUTTON_SECRET).`);
+
+      const address = clientAddress(c, services.config.server.trustProxy);
+      if (throttle.blocked(address)) throw new AppError('TOO_MANY_ATTEMPTS', undefined, { retryAfterSeconds: 300 });
+      const raw = await c.req.text();
+      try {
+        verifyButtonRequest(
+          services.storage.db,
+          secret,
+          { authorization: c.req.header('authorization'), timestamp: c.req.header('x-tap-timestamp'), signature: c.req.header('x-tap-signature') },
+          raw,
+          services.now(),
+        );
+        throttle.succeed(address);
+      } catch (error) {
+        throttle.fail(address);
+        services.logger.warn({ psa, ticketId, address }, 'button request refused: bad credentials');
+        throw error;
+      }
+
+      const body = await readJsonBody(c, buttonBody, raw);
+      const result = await services.tickets.issueForTicket({
+        psa,
+        ticketId,
+        trigger: 'button',
+        requestedBy: body.requestedBy ?? DEFAULT_REQUESTER[psa],
+        userPrincipalName: body.userPrincipalName,
+        startDate: body.startDate,
+        lifetimeMinutes: body.lifetimeMinutes,
+        usableOnce: body.usableOnce,
+        reissue: body.reissue,
+      });
+      return c.json(result, result.status === 'issued' ? 201 : 200);
+    },
+  );
+  return app;
+}

@@ -1,0 +1,25 @@
+import type { Config, PsaKind } from './config.js';
+import type { Storage } from './db/index.js';
+import type { IssuanceLog } from './db/issuances.js';
+import type { MappingStore } from './db/mappings.js';
+import type { NoteOutbox } from './delivery/outbox.js';
+import type { EntraDirectory } from './entra/port.js';
+import type { HealthRegistry } from './health.js';
+import type { Logger } from './logger.js';
+import type { PsaConnector } from './psa/port.js';
+import type { TicketIssuance } from './tap/ticket-issuance.js';
+
+/** Everything the HTTP layer and the workers need, built once in main.ts (or a test) and passed in. No singletons. */
+export interface Services {
+  config: Config;
+  logger: Logger;
+  storage: Storage;
+  mappings: MappingStore;
+  issuances: IssuanceLog;
+  entra: EntraDirectory | undefined;
+  connectors: Partial<Record<PsaKind, PsaConnector>>;
+  outbox: NoteOutbox;
+  tickets: TicketIssuance;
+  health: HealthRegistry;
+  now: () => Date;
+}

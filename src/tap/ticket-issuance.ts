@@ -1,0 +1,226 @@
+import type { Config, PsaKind } from '../config.js';
+import type { IssuanceLog, Issuance } from '../db/issuances.js';
+import type { MappingStore, TenantMapping } from '../db/mappings.js';
+import type { NoteOutbox } from '../delivery/outbox.js';
+import { noteDeadline } from '../delivery/outbox.js';
+import type { EntraDirectory } from '../entra/port.js';
+import { AppError, REFUSAL_CODES, type ErrorCode } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { PrivateNote, PsaConnector, PsaTicket } from '../psa/port.js';
+import { readTicketFields } from '../psa/ticket-fields.js';
+import { issueTemporaryAccessPass, type IssuanceTrigger, type IssuedPass } from './issue.js';
+import { passNote, refusalNote } from './note.js';
+import { normaliseUpn, upnDomain } from './rules.js';
+
+export interface TicketIssueInput {
+  psa: PsaKind;
+  ticketId: string;
+  trigger: IssuanceTrigger;
+  requestedBy: string;
+  /** Caller-supplied overrides (button body); a UPN must be in the tenant's verified domains. */
+  userPrincipalName?: string | undefined;
+  startDate?: string | undefined;
+  lifetimeMinutes?: number | undefined;
+  usableOnce?: boolean | undefined;
+  reissue?: boolean | undefined;
+  /** The ticket when the caller already read it from the PSA (poller). */
+  ticket?: PsaTicket | undefined;
+  /** Poller: move the ticket to this status together with the pass note. */
+  doneStatus?: string | undefined;
+  /** Refusals with these codes write no note (the poller retries them quietly). */
+  quietRefusals?: ErrorCode[];
+}
+
+export interface TicketIssueResult {
+  issuanceId: string;
+  /** `issued` = a new pass; `already_issued` = the same ticket and user within the idempotency window. */
+  status: 'issued' | 'already_issued';
+  ticketId: string;
+  userPrincipalName: string;
+  startDateTime: string;
+  expiresDateTime: string;
+  lifetimeMinutes: number;
+  usableOnce: boolean;
+  note: { status: 'written' | 'pending' | 'failed' | 'none' };
+}
+
+export interface TicketIssuance {
+  issueForTicket(input: TicketIssueInput): Promise<TicketIssueResult>;
+  /** Queues an explanatory private note (scheduling, unclear date…) through the same sealed outbox. */
+  postInfoNote(psa: PsaKind, ticketId: string, note: PrivateNote): Promise<void>;
+}
+
+export interface TicketIssuanceDeps {
+  config: Pick<Config, 'tap' | 'connectwise' | 'halo'>;
+  connectors: Partial<Record<PsaKind, PsaConnector>>;
+  mappings: MappingStore;
+  issuances: IssuanceLog;
+  entra: EntraDirectory | undefined;
+  outbox: NoteOutbox;
+  logger: Logger;
+  transaction: <T>(fn: () => T) => T;
+  now?: () => Date;
+}
+
+/**
+ * The ticket-level use case shared by the button, the hosted page, the poller and the scheduler: read the ticket from
+ * the PSA, find the mapping, decide the user, keep it to one pass per request, issue, and note the ticket.
+ */
+export function createTicketIssuance(deps: TicketIssuanceDeps): TicketIssuance {
+  const now = deps.now ?? (() => new Date());
+  const locks = new Map<string, Promise<unknown>>();
+
+  /** Requests for the same ticket and user run one after another, so a double click sees the first pass. */
+  const serialised = <T>(key: string, fn: () => Promise<T>): Promise<T> => {
+    const previous = locks.get(key) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(fn);
+    locks.set(key, next);
+    void next.finally(() => {
+      if (locks.get(key) === next) locks.delete(key);
+    }).catch(() => undefined);
+    return next;
+  };
+
+  const settingsFor = (psa: PsaKind) => {
+    const c = psa === 'connectwise' ? deps.config.connectwise : deps.config.halo;
+    return { upnField: c?.upnField, startDateField: c?.startDateField };
+  };
+
+  const queueNote = async (psa: PsaKind, ticketId: string, note: PrivateNote, issuanceId?: string) => {
+    const id = deps.outbox.enqueue({
+      psa,
+      ticketId,
+      kind: 'info',
+      note,
+      issuanceId,
+      deadlineAt: new Date(now().getTime() + deps.config.tap.noteDeliveryDeadlineMinutes * 60_000),
+    });
+    return deps.outbox.deliver(id);
+  };
+
+  const refuseWithNote = async (input: TicketIssueInput, error: AppError, upn: string | undefined, audit?: Partial<Issuance>) => {
+    let issuanceId: string | undefined;
+    if (audit) {
+      issuanceId = crypto.randomUUID();
+      deps.issuances.insert({
+        id: issuanceId,
+        psa: input.psa,
+        ticketId: input.ticketId,
+        trigger: input.trigger,
+        requestedBy: input.requestedBy.slice(0, 200),
+        userPrincipalName: upn ?? null,
+        outcome: 'refused',
+        outcomeCode: error.code,
+        ...audit,
+      });
+    }
+    if (REFUSAL_CODES.has(error.code) && !input.quietRefusals?.includes(error.code)) {
+      const note = refusalNote({ userPrincipalName: upn, requestedBy: input.requestedBy, code: error.code, detail: error.detail, reference: issuanceId });
+      await queueNote(input.psa, input.ticketId, note).catch((e) => deps.logger.warn({ err: e, ticketId: input.ticketId }, 'refusal note not queued'));
+    }
+    throw error;
+  };
+
+  const summaryOf = (row: Issuance): TicketIssueResult => ({
+    issuanceId: row.id,
+    status: 'already_issued',
+    ticketId: row.ticketId ?? '',
+    userPrincipalName: row.userPrincipalName ?? '',
+    startDateTime: row.startAt ?? '',
+    expiresDateTime: row.expiresAt ?? '',
+    lifetimeMinutes: row.appliedLifetimeMinutes ?? 0,
+    usableOnce: row.usableOnce ?? false,
+    note: { status: row.noteStatus },
+  });
+
+  const issueForTicket = async (input: TicketIssueInput): Promise<TicketIssueResult> => {
+    const connector = deps.connectors[input.psa];
+    if (!connector) throw new AppError('PSA_NOT_ENABLED');
+    if (!deps.entra) throw new AppError('ENTRA_NOT_CONFIGURED');
+    const entra = deps.entra;
+    const ticket = input.ticket ?? (await connector.getTicket(input.ticketId));
+    if (!ticket) throw new AppError('TICKET_NOT_FOUND', `Ticket ${input.ticketId} was not found in ${input.psa === 'halo' ? 'HaloPSA' : 'ConnectWise'}, or the connector's API account cannot see it.`);
+
+    const mapping = deps.mappings.get(input.psa, ticket.companyId);
+    const companyAudit = { companyId: ticket.companyId, companyName: ticket.companyName };
+    if (!mapping) {
+      return refuseWithNote(input, new AppError('COMPANY_NOT_MAPPED', `${ticket.companyName || `Company ${ticket.companyId}`} is not mapped to a Microsoft 365 tenant; an admin must map it on the connector's Companies page.`), undefined, companyAudit);
+    }
+    const fields = readTicketFields(ticket, settingsFor(input.psa));
+    const upn = normaliseUpn(input.userPrincipalName ?? fields.userPrincipalName ?? '');
+    const auditBase = { ...companyAudit, tenantId: mapping.tenantId };
+    if (!upn) {
+      const detail = input.userPrincipalName || fields.userPrincipalName
+        ? `"${(input.userPrincipalName ?? fields.userPrincipalName ?? '').slice(0, 80)}" is not a user principal name (user@domain); correct the ticket's UPN field or contact e-mail.`
+        : undefined;
+      return refuseWithNote(input, new AppError('USER_NOT_IDENTIFIED', detail), undefined, auditBase);
+    }
+    let startDate = input.startDate;
+    if (!startDate && fields.startDate.kind === 'date') startDate = fields.startDate.date;
+    if (!startDate && fields.startDate.kind === 'unclear') {
+      return refuseWithNote(input, new AppError('START_DATE_INVALID', `The start date "${fields.startDate.text.slice(0, 60)}" (${fields.startDate.source}) cannot be read without guessing; write it as YYYY-MM-DD.`), upn, auditBase);
+    }
+
+    return serialised(`${input.psa}:${input.ticketId}:${upn}`, async () => {
+      if (input.userPrincipalName) {
+        const org = await entra.getOrganization(mapping.tenantId);
+        const domains = new Set(org.verifiedDomains.map((d) => d.name.toLowerCase()));
+        if (!domains.has(upnDomain(upn))) {
+          return refuseWithNote(input, new AppError('USER_DOMAIN_NOT_VERIFIED', `${upnDomain(upn)} is not a verified domain of ${org.displayName}; check the UPN or the company's mapping.`), upn, auditBase);
+        }
+      }
+      if (!input.reissue && deps.config.tap.idempotencyWindowMinutes > 0) {
+        const since = new Date(now().getTime() - deps.config.tap.idempotencyWindowMinutes * 60_000);
+        const recent = deps.issuances.findRecentIssued(input.psa, input.ticketId, upn, since);
+        if (recent) return summaryOf(recent);
+      }
+      let issued: IssuedPass;
+      try {
+        issued = await issueTemporaryAccessPass(
+          { entra, issuances: deps.issuances, logger: deps.logger, transaction: deps.transaction, now },
+          mapping,
+          { userPrincipalName: upn, startDate, lifetimeMinutes: input.lifetimeMinutes, usableOnce: input.usableOnce, requestedBy: input.requestedBy, trigger: input.trigger, reissue: input.reissue ?? false, ticketId: input.ticketId },
+          (pass) => enqueuePassNote(mapping, input, pass),
+        );
+      } catch (error) {
+        if (error instanceof AppError) return refuseWithNote(input, error, upn);
+        throw error;
+      }
+      const noteStatus = await deps.outbox.deliver(issued.issuanceId);
+      return {
+        issuanceId: issued.issuanceId,
+        status: 'issued',
+        ticketId: input.ticketId,
+        userPrincipalName: issued.user.userPrincipalName,
+        startDateTime: issued.startDateTime.toISOString(),
+        expiresDateTime: issued.expiresDateTime.toISOString(),
+        lifetimeMinutes: issued.lifetime.applied,
+        usableOnce: issued.usableOnce.usableOnce,
+        note: { status: noteStatus === 'written' ? 'written' : noteStatus === 'pending' ? 'pending' : 'failed' },
+      };
+    });
+  };
+
+  const enqueuePassNote = (mapping: TenantMapping, input: TicketIssueInput, issued: IssuedPass) => {
+    deps.outbox.enqueue({
+      id: issued.issuanceId,
+      issuanceId: issued.issuanceId,
+      psa: input.psa,
+      ticketId: input.ticketId,
+      kind: 'pass',
+      note: passNote(issued, { companyName: mapping.companyName, timeZone: mapping.timeZone, requestedBy: input.requestedBy, reissue: input.reissue ?? false }),
+      doneStatus: input.doneStatus,
+      deadlineAt: noteDeadline(now(), deps.config.tap.noteDeliveryDeadlineMinutes, issued.startDateTime, issued.expiresDateTime),
+      tenantId: mapping.tenantId,
+      userObjectId: issued.user.id,
+      graphMethodId: issued.methodId,
+    });
+  };
+
+  return {
+    issueForTicket,
+    async postInfoNote(psa, ticketId, note) {
+      await queueNote(psa, ticketId, note);
+    },
+  };
+}
