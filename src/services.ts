@@ -9,6 +9,18 @@ import type { Logger } from './logger.js';
 import type { PsaConnector } from './psa/port.js';
 import type { TicketIssuance } from './tap/ticket-issuance.js';
 
+export interface HostedMemberClaim {
+  companyId: string;
+  memberId: string;
+  memberHash: string;
+  memberContext?: string | undefined;
+}
+
+export interface HostedMemberVerifier {
+  /** The member as ConnectWise knows them, or null when ConnectWise does not accept the claim. */
+  verify(claim: HostedMemberClaim): Promise<{ memberId: string; memberIdentifier?: string | undefined } | null>;
+}
+
 /** Everything the HTTP layer and the workers need, built once in main.ts (or a test) and passed in. No singletons. */
 export interface Services {
   config: Config;
@@ -20,6 +32,8 @@ export interface Services {
   connectors: Partial<Record<PsaKind, PsaConnector>>;
   outbox: NoteOutbox;
   tickets: TicketIssuance;
+  /** Verifies a ConnectWise Hosted API member against the CW API (the hosted page never trusts the browser's claim). */
+  connectwiseMembers: HostedMemberVerifier | undefined;
   health: HealthRegistry;
   now: () => Date;
 }
