@@ -92,7 +92,7 @@ const envSchema = z.object({
   TRUST_PROXY: bool(false),
 
   // --- Microsoft Entra / Graph
-  ENTRA_CLIENT_ID: z.preprocess(blankToUndefined, z.string().uuid({ message: 'expected an application (client) id GUID' }).optional()),
+  ENTRA_CLIENT_ID: z.preprocess(blankToUndefined, z.guid({ message: 'expected an application (client) id GUID' }).optional()),
   ENTRA_CLIENT_SECRET: optionalString,
   ENTRA_CERTIFICATE_PATH: optionalString,
   ENTRA_CERTIFICATE_THUMBPRINT_SHA256: z.preprocess(
@@ -122,7 +122,7 @@ const envSchema = z.object({
   CW_COMPANY_ID: optionalString,
   CW_PUBLIC_KEY: optionalString,
   CW_PRIVATE_KEY: optionalString,
-  CW_CLIENT_ID: z.preprocess(blankToUndefined, z.string().uuid({ message: 'expected the clientId GUID from developer.connectwise.com' }).optional()),
+  CW_CLIENT_ID: z.preprocess(blankToUndefined, z.guid({ message: 'expected the clientId GUID from developer.connectwise.com' }).optional()),
   CW_CODEBASE: z.preprocess(
     blankToUndefined,
     z
@@ -279,6 +279,9 @@ export function loadConfig(source: NodeJS.ProcessEnv | Record<string, string | u
   }
   if (env.ENTRA_PARTNER_TENANT_ID && !entra) {
     problems.push('ENTRA_PARTNER_TENANT_ID: needs ENTRA_CLIENT_ID and a credential');
+  }
+  if ((connectwise || halo) && !env.TAP_SEAL_KEY) {
+    problems.push('TAP_SEAL_KEY: required when a PSA is configured — passes waiting for their note are sealed with it (openssl rand -base64 32) (not set)');
   }
   if (problems.length > 0) throw new ConfigError(problems);
 

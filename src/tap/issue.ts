@@ -71,6 +71,8 @@ export async function issueTemporaryAccessPass(
     userPrincipalName: request.userPrincipalName.slice(0, 256),
     requestedLifetimeMinutes: request.lifetimeMinutes ?? null,
     reissue: request.reissue ?? false,
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
   };
   const refuse = (error: AppError, extra: Partial<Issuance> = {}): never => {
     deps.issuances.insert({ ...audit, ...extra, outcome: error.code === 'UPSTREAM_THROTTLED' || error.code === 'UPSTREAM_UNAVAILABLE' || error.code === 'INTERNAL' ? 'failed' : 'refused', outcomeCode: error.code });

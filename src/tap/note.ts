@@ -129,3 +129,37 @@ function render(doc: NoteDocument): PrivateNote {
 export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
+
+/** Onboarding poller: the ticket names no new user, or no start date (unclear dates have their own note above). */
+export function onboardingDetailsMissingNote(ctx: { missingUser: boolean; missingStartDate: boolean }): PrivateNote {
+  const missing = [ctx.missingUser ? 'the new user' : '', ctx.missingStartDate ? 'the start date' : ''].filter(Boolean).join(' and ');
+  const lines: string[] = [];
+  if (ctx.missingUser) lines.push('UPN: jane.doe@contoso.com');
+  if (ctx.missingStartDate) lines.push('Start date: 2026-12-01');
+  return render({
+    title: 'Temporary Access Pass waiting for onboarding details',
+    rows: [],
+    paragraphs: [
+      `This onboarding ticket does not say ${missing}, so no pass was issued.`,
+      `Fill in the ticket's onboarding fields, or add a line to the summary or description such as: ${lines.join(' / ')}. The connector looks at the ticket again when it changes.`,
+    ],
+  });
+}
+
+/** Onboarding: the account was looked for until the pass's start and never appeared in the tenant. */
+export function userNeverAppearedNote(ctx: { userPrincipalName: string; startAt: Date; timeZone: string; attempts: number }): PrivateNote {
+  return render({
+    title: 'Temporary Access Pass NOT issued',
+    rows: [
+      ['User', ctx.userPrincipalName],
+      ['Reason', ERROR_CATALOGUE.USER_NOT_FOUND.title],
+      ['Pass was due from', `${formatInZone(ctx.startAt, ctx.timeZone)} — ${formatUtc(ctx.startAt)}`],
+      ['Attempts', String(ctx.attempts)],
+      ['Code', 'USER_NOT_FOUND'],
+    ],
+    paragraphs: [
+      `No account ${ctx.userPrincipalName} appeared in the mapped tenant before the start time, so the connector stopped trying.`,
+      'Create or sync the account, then issue the pass with the ticket\'s "Issue TAP" button.',
+    ],
+  });
+}

@@ -111,6 +111,8 @@ export function createTicketIssuance(deps: TicketIssuanceDeps): TicketIssuance {
         userPrincipalName: upn ?? null,
         outcome: 'refused',
         outcomeCode: error.code,
+        createdAt: now().toISOString(),
+        updatedAt: now().toISOString(),
         ...audit,
       });
     }

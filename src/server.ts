@@ -1,0 +1,124 @@
+import { serve, type ServerType } from '@hono/node-server';
+import type { DestinationStream } from 'pino';
+import { createApp } from './app.js';
+import { startLoop, type BackgroundLoop } from './background.js';
+import type { Config } from './config.js';
+import { openStorage } from './db/index.js';
+import { createIssuanceLog } from './db/issuances.js';
+import { createMappingStore } from './db/mappings.js';
+import { createNoteOutbox } from './delivery/outbox.js';
+import { SealError } from './delivery/seal.js';
+import { createEntraDirectory } from './entra/index.js';
+import { createHealthRegistry } from './health.js';
+import { createLogger, errorForLog, type Logger } from './logger.js';
+import { createConnectWiseMemberVerifier } from './psa/connectwise/index.js';
+import { createPsaConnectors } from './psa/index.js';
+import { startOnboardingWorkers } from './polling/index.js';
+import type { Services } from './services.js';
+import { createTicketIssuance } from './tap/ticket-issuance.js';
+
+export interface RunningConnector {
+  services: Services;
+  /** The address the HTTP server listens on, e.g. http://127.0.0.1:8787 */
+  url: string;
+  /** Graceful stop: no new requests, workers finish their cycle, outbox rows stay for the next start. */
+  stop(): Promise<void>;
+}
+
+export class StartupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StartupError';
+  }
+}
+
+const OUTBOX_INTERVAL_MS = 5_000;
+
+/** Builds every service once, starts the HTTP server and the background workers. Used by main.ts, e2e tests and bench. */
+export async function startConnector(config: Config, opts: { logDestination?: DestinationStream; logger?: Logger } = {}): Promise<RunningConnector> {
+  const logger = opts.logger ?? createLogger({ level: config.logLevel, ...(opts.logDestination ? { destination: opts.logDestination } : {}) });
+  const storage = openStorage(config.databasePath);
+  const now = () => new Date();
+  const health = createHealthRegistry();
+  const entra = config.entra ? createEntraDirectory({ config: config.entra, policyCacheSeconds: config.tap.policyCacheSeconds, logger }) : undefined;
+  const connectors = createPsaConnectors(config, logger);
+  const sealKey = config.sealKey;
+
+  const issuances = createIssuanceLog(storage.db);
+  const mappings = createMappingStore(storage.db);
+  const outbox = createNoteOutbox({ db: storage.db, sealKey: sealKey ?? Buffer.alloc(32), connectors, entra, logger, now });
+  try {
+    if (!sealKey && outbox.backlog() > 0) throw new SealError('the outbox holds sealed notes but TAP_SEAL_KEY is not set');
+    outbox.verifyKey();
+  } catch (error) {
+    storage.close();
+    if (error instanceof SealError) throw new StartupError(`TAP_SEAL_KEY: ${error.message}. Restore the key used before, or the waiting notes cannot be delivered.`);
+    throw error;
+  }
+  const transaction = <T>(fn: () => T): T => storage.sqlite.transaction(fn)();
+  const tickets = createTicketIssuance({ config, connectors, mappings, issuances, entra, outbox, logger, transaction, now });
+  const services: Services = {
+    config,
+    logger,
+    storage,
+    mappings,
+    issuances,
+    entra,
+    connectors,
+    outbox,
+    tickets,
+    health,
+    now,
+    connectwiseMembers: config.connectwise ? createConnectWiseMemberVerifier({ config: config.connectwise, logger }) : undefined,
+  };
+
+  const app = createApp(services);
+  const server: ServerType = await new Promise((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: config.server.port, hostname: config.server.host }, () => resolve(s));
+    s.once('error', reject);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.server.port;
+  const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
+  const url = `http://${host}:${port}`;
+
+  const loops: BackgroundLoop[] = [];
+  if (Object.keys(connectors).length > 0) {
+    loops.push(
+      startLoop({
+        name: 'outbox',
+        intervalMs: OUTBOX_INTERVAL_MS,
+        jitter: 0.2,
+        logger,
+        health,
+        run: async () => {
+          const counts = await outbox.deliverDue();
+          if (counts.written + counts.pending + counts.revoked + counts.failed > 0) logger.info({ ...counts, backlog: outbox.backlog() }, 'outbox cycle');
+        },
+      }),
+    );
+  }
+  const onboarding = startOnboardingWorkers(services);
+  logger.info({ url, sandbox: config.sandbox, psas: Object.keys(connectors), entra: Boolean(entra) }, 'psa-tap-connector started');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    services,
+    url,
+    stop() {
+      stopping ??= (async () => {
+        logger.info('stopping');
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        // Idle keep-alive sockets would hold close() open; requests in flight are allowed to finish.
+        (server as import('node:http').Server).closeIdleConnections?.();
+        await closed;
+        await Promise.allSettled([onboarding.stop(), ...loops.map((l) => l.stop())]).then((results) => {
+          for (const r of results) if (r.status === 'rejected') logger.error({ err: errorForLog(r.reason) }, 'worker did not stop cleanly');
+        });
+        storage.close();
+        logger.info('stopped');
+      })();
+      return stopping;
+    },
+  };
+}

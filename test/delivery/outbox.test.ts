@@ -1,0 +1,139 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { noteOutbox } from '../../src/db/schema.js';
+import { createNoteOutbox, noteDeadline, retryDelayMs } from '../../src/delivery/outbox.js';
+import { openSealed, sealPass, SealError } from '../../src/delivery/seal.js';
+import { AppError } from '../../src/errors.js';
+import { buildHarness, CONTOSO, type TestHarness } from '../helpers/services.js';
+
+const NOW = new Date('2026-11-26T10:00:00Z');
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function harnessOnFile(): { h: TestHarness; path: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'tap-outbox-'));
+  dirs.push(dir);
+  const path = join(dir, 'db.sqlite');
+  const h = buildHarness({ now: NOW, databasePath: path });
+  arrange(h);
+  return { h, path };
+}
+
+function arrange(h: TestHarness) {
+  h.entra.addUser(CONTOSO, 'jane@contoso.example');
+  h.map('connectwise', '10');
+  h.psa.connectwise.addTicket({ id: '100', companyId: '10', customFields: { 'New user UPN': 'jane@contoso.example' } });
+}
+
+describe('seal', () => {
+  it('round-trips and refuses another row id or another key', () => {
+    const key = Buffer.alloc(32, 1);
+    const sealed = sealPass(key, 'row-1', 'the pass');
+    expect(sealed.includes(Buffer.from('the pass'))).toBe(false);
+    expect(openSealed(key, 'row-1', sealed)).toBe('the pass');
+    expect(() => openSealed(key, 'row-2', sealed)).toThrow(SealError);
+    expect(() => openSealed(Buffer.alloc(32, 2), 'row-1', sealed)).toThrow(SealError);
+  });
+});
+
+describe('note outbox', () => {
+  it('holds the sealed note when the PSA fails, then delivers it on a later attempt', async () => {
+    const { h } = harnessOnFile();
+    h.psa.connectwise.failNotes = 1;
+    const result = await h.services.tickets.issueForTicket({ psa: 'connectwise', ticketId: '100', trigger: 'button', requestedBy: 't' });
+    expect(result.note.status).toBe('pending');
+    expect(h.services.outbox.backlog()).toBe(1);
+    expect(h.services.issuances.get(result.issuanceId)!.noteStatus).toBe('pending');
+
+    const row = h.services.storage.db.select().from(noteOutbox).get()!;
+    expect(row.kind).toBe('pass');
+    expect(row.lastError).toContain('UPSTREAM_UNAVAILABLE');
+    h.clock.now = new Date(row.nextAttemptAt);
+    expect(await h.services.outbox.deliverDue()).toMatchObject({ written: 1 });
+    expect(h.psa.connectwise.notes).toHaveLength(1);
+    expect(h.services.outbox.backlog()).toBe(0);
+    expect(h.services.issuances.get(result.issuanceId)!.noteStatus).toBe('written');
+  });
+
+  it('delivers after a crash between the pass and its note (a new process on the same file)', async () => {
+    const { h, path } = harnessOnFile();
+    h.psa.connectwise.failNotes = 1; // the process "dies" before the note is written
+    const result = await h.services.tickets.issueForTicket({ psa: 'connectwise', ticketId: '100', trigger: 'button', requestedBy: 't' });
+    h.services.storage.close();
+
+    const restarted = buildHarness({ now: new Date(NOW.getTime() + 5 * 60_000), databasePath: path });
+    expect(restarted.services.outbox.backlog()).toBe(1);
+    expect(await restarted.services.outbox.deliverDue()).toMatchObject({ written: 1 });
+    expect(restarted.psa.connectwise.notes).toHaveLength(1);
+    const user = [...h.entra.tenants.get(CONTOSO)!.users.values()][0]!;
+    expect(restarted.psa.connectwise.notes[0]!.note.text).toContain(h.entra.tapsOf(CONTOSO, user.id)[0]!.temporaryAccessPass);
+    expect(restarted.services.issuances.get(result.issuanceId)!.noteStatus).toBe('written');
+    restarted.services.storage.close();
+  });
+
+  it('revokes the pass and marks the issuance when the note cannot be written before its deadline', async () => {
+    const { h } = harnessOnFile();
+    h.psa.connectwise.failNotes = 1000;
+    const result = await h.services.tickets.issueForTicket({ psa: 'connectwise', ticketId: '100', trigger: 'button', requestedBy: 't' });
+    const user = [...h.entra.tenants.get(CONTOSO)!.users.values()][0]!;
+    const methodId = h.entra.tapsOf(CONTOSO, user.id)[0]!.id;
+    // The pass is usable now for 60 minutes: the deadline is its expiry, well before the configured 2 hours.
+    h.clock.now = new Date(NOW.getTime() + 61 * 60_000);
+    expect(await h.services.outbox.deliverDue()).toMatchObject({ revoked: 1 });
+    expect(h.entra.deleted).toEqual([methodId]);
+    expect(h.services.outbox.backlog()).toBe(0);
+    expect(h.services.issuances.get(result.issuanceId)).toMatchObject({ outcome: 'revoked', outcomeCode: 'NOTE_UNDELIVERABLE', noteStatus: 'failed' });
+  });
+
+  it('keeps the row and retries the revocation when Graph is down at give-up time', async () => {
+    const { h } = harnessOnFile();
+    h.psa.connectwise.failNotes = 1000;
+    await h.services.tickets.issueForTicket({ psa: 'connectwise', ticketId: '100', trigger: 'button', requestedBy: 't' });
+    const original = h.entra.deleteTap.bind(h.entra);
+    let failures = 1;
+    h.entra.deleteTap = async (...args) => {
+      if (failures-- > 0) throw new AppError('UPSTREAM_UNAVAILABLE');
+      return original(...args);
+    };
+    h.clock.now = new Date(NOW.getTime() + 61 * 60_000);
+    expect(await h.services.outbox.deliverDue()).toMatchObject({ pending: 1 });
+    expect(h.services.outbox.backlog()).toBe(1);
+    h.clock.now = new Date(NOW.getTime() + 70 * 60_000);
+    expect(await h.services.outbox.deliverDue()).toMatchObject({ revoked: 1 });
+  });
+
+  it('does not deliver the same row twice when the worker and the button race', async () => {
+    const { h } = harnessOnFile();
+    const id = h.services.outbox.enqueue({ psa: 'connectwise', ticketId: '100', kind: 'info', note: { text: 't', html: 'h' }, deadlineAt: new Date(NOW.getTime() + 3600_000) });
+    const results = await Promise.all([h.services.outbox.deliver(id), h.services.outbox.deliverDue(), h.services.outbox.deliver(id)]);
+    expect(results[0]).toBe('written');
+    expect(h.psa.connectwise.notes).toHaveLength(1);
+  });
+
+  it('refuses to open rows with a different key (start-up check)', () => {
+    const { h } = harnessOnFile();
+    h.services.outbox.enqueue({ psa: 'connectwise', ticketId: '100', kind: 'info', note: { text: 't', html: 'h' }, deadlineAt: new Date(NOW.getTime() + 3600_000) });
+    const other = createNoteOutbox({ db: h.services.storage.db, sealKey: Buffer.alloc(32, 9), connectors: {}, entra: undefined, logger: h.services.logger });
+    expect(() => other.verifyKey()).toThrow(SealError);
+    expect(() => h.services.outbox.verifyKey()).not.toThrow();
+  });
+});
+
+describe('delivery timing', () => {
+  it('backs off 15 s, 30 s, 1 min … up to 5 min', () => {
+    expect([1, 2, 3, 4, 5, 6, 10].map((a) => retryDelayMs(a, () => 0.5))).toEqual([15_000, 30_000, 60_000, 120_000, 240_000, 300_000, 300_000]);
+  });
+
+  it('gives a pass note until the earliest of the configured deadline, the expiry and a future start', () => {
+    const now = new Date('2026-11-26T10:00:00Z');
+    const inMinutes = (m: number) => new Date(now.getTime() + m * 60_000);
+    expect(noteDeadline(now, 120, now, inMinutes(60))).toEqual(inMinutes(60));
+    expect(noteDeadline(now, 120, inMinutes(3 * 24 * 60), inMinutes(3 * 24 * 60 + 480))).toEqual(inMinutes(120));
+    expect(noteDeadline(now, 120, inMinutes(30), inMinutes(90))).toEqual(inMinutes(30));
+    expect(noteDeadline(now, 120, inMinutes(1), inMinutes(61))).toEqual(inMinutes(5));
+  });
+});
