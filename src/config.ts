@@ -449,3 +449,6 @@ function buildHalo(env: Env, problems: string[]): HaloConfig | undefined {
     doneStatusId: env.HALO_DONE_STATUS_ID,
   };
 }
+
+/** Every environment variable the connector reads (documented in .env.example, the README and manifest.json). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
