@@ -1,0 +1,74 @@
+import { z } from 'zod';
+
+/** The parts of Graph's answers this connector depends on (reference/entra-graph.md). Extra fields are ignored. */
+
+const nextLink = { '@odata.nextLink': z.string().url().optional() };
+
+export const userSchema = z.object({
+  id: z.string().min(1),
+  userPrincipalName: z.string().min(1),
+  displayName: z.string().nullable().optional(),
+  accountEnabled: z.boolean(),
+  userType: z.string().nullable().optional(),
+});
+
+export const directoryRolePageSchema = z.object({
+  value: z.array(
+    z.object({
+      id: z.string().min(1),
+      displayName: z.string().nullable().optional(),
+      roleTemplateId: z.string().nullable().optional(),
+    }),
+  ),
+  ...nextLink,
+});
+
+export const organizationListSchema = z.object({
+  value: z.array(
+    z.object({
+      id: z.string().min(1),
+      displayName: z.string().nullable().optional(),
+      verifiedDomains: z
+        .array(z.object({ name: z.string().min(1), isDefault: z.boolean().optional(), isInitial: z.boolean().optional() }))
+        .default([]),
+    }),
+  ),
+});
+
+export const tapPolicySchema = z.object({
+  state: z.enum(['enabled', 'disabled']),
+  defaultLifetimeInMinutes: z.number().int().positive(),
+  minimumLifetimeInMinutes: z.number().int().positive(),
+  maximumLifetimeInMinutes: z.number().int().positive(),
+  isUsableOnce: z.boolean(),
+  defaultLength: z.number().int().positive().optional(),
+});
+
+export const createdTapSchema = z.object({
+  id: z.string().min(1),
+  temporaryAccessPass: z.string().min(1),
+  createdDateTime: z.string().nullable().optional(),
+  startDateTime: z.string().nullable().optional(),
+  lifetimeInMinutes: z.number().int().positive(),
+  isUsableOnce: z.boolean(),
+  methodUsabilityReason: z.string().nullable().optional(),
+});
+
+export const tapMethodListSchema = z.object({
+  value: z.array(
+    z.object({
+      id: z.string().min(1),
+      startDateTime: z.string().nullable().optional(),
+      lifetimeInMinutes: z.number().int().nullable().optional(),
+      isUsableOnce: z.boolean().nullable().optional(),
+      methodUsabilityReason: z.string().nullable().optional(),
+    }),
+  ),
+});
+
+export const partnerCustomerPageSchema = z.object({
+  value: z.array(z.object({ tenantId: z.string().min(1), displayName: z.string().nullable().optional() })),
+  ...nextLink,
+});
+
+export const openIdConfigurationSchema = z.object({ issuer: z.string().url() });

@@ -1,0 +1,17 @@
+import { Agent } from 'undici';
+
+export type Fetch = typeof globalThis.fetch;
+
+/**
+ * The fetch that MSAL and the Graph client use. Normally Node's global fetch (which nock intercepts in tests).
+ * In sandbox mode the simulated Entra/Graph servers present a certificate from a CA made at start-up; that CA is
+ * trusted here, for these two clients only — never process-wide (no NODE_TLS_REJECT_UNAUTHORIZED, and
+ * NODE_EXTRA_CA_CERTS is read only at process start: reference/node-stack.md).
+ */
+export function createEntraFetch(opts: { trustedCaPem?: string | undefined } = {}): Fetch {
+  if (!opts.trustedCaPem) return (input, init) => globalThis.fetch(input, init);
+  const dispatcher = new Agent({ connect: { ca: opts.trustedCaPem } });
+  return (input, init) =>
+    // undici 6's Agent is the dispatcher type Node 20's bundled fetch accepts; the two type packages differ by version.
+    globalThis.fetch(input, { ...init, dispatcher } as RequestInit);
+}
