@@ -121,6 +121,11 @@ export const pollLedger = sqliteTable(
     state: text('state').notNull(),
     /** Hash of the inputs (UPN, start date text): a changed ticket in needs_input/refused is looked at again. */
     inputFingerprint: text('input_fingerprint'),
+    /**
+     * The ticket's lastUpdated when the poller last read it. An unchanged ticket is skipped without reading its text,
+     * so a ConnectWise ticket at the cursor edge (re-listed every cycle by `lastUpdated >=`) costs no extra request.
+     */
+    ticketUpdatedAt: text('ticket_updated_at'),
     issuanceId: text('issuance_id'),
     detail: text('detail'),
     createdAt: createdAt(),

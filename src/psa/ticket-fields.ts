@@ -1,13 +1,25 @@
+import * as chrono from 'chrono-node';
+import { DateTime } from 'luxon';
 import type { PsaTicket } from './port.js';
 
 /**
- * Who gets the pass and from when, read from the ticket the PSA returned (never from the caller):
- * the configured custom field, else the ticket contact's e-mail; the start date from its configured field.
- * (The poller extends this with labelled lines in the ticket's text.)
+ * Who gets the pass and from when, read from the ticket the PSA returned (never from the caller).
+ *
+ * `readTicketFields` (button, hosted page): the configured custom field, else the ticket contact's e-mail; the start
+ * date from its configured field.
+ *
+ * `readOnboardingInputs` (poller): the configured custom fields, else labelled lines in the summary, then in the
+ * description (`UPN:`, `User:`, `Email:`, `Start date:`, any case). Never the ticket contact: on an onboarding ticket
+ * the contact is whoever asked (HR, a manager), not the new user, so a pass for them would be a pass for the wrong
+ * person.
  */
+export type DateOrder = 'DMY' | 'MDY';
+
 export interface TicketFieldSettings {
   upnField: string | undefined;
   startDateField: string | undefined;
+  /** How numeric day/month dates are read (DATE_ORDER). Without it a numeric form other than ISO is ambiguous. */
+  dateOrder?: DateOrder | undefined;
 }
 
 export type StartDateReading =
@@ -25,12 +37,191 @@ export function readTicketFields(ticket: PsaTicket, settings: TicketFieldSetting
   const fromField = settings.upnField ? ticket.customFields[settings.upnField]?.trim() : undefined;
   const upn = fromField || ticket.contactEmail?.trim() || undefined;
   const upnSource = fromField ? `field "${settings.upnField}"` : upn ? 'ticket contact e-mail' : undefined;
-  const rawDate = settings.startDateField ? ticket.customFields[settings.startDateField]?.trim() : undefined;
-  let startDate: StartDateReading = { kind: 'none' };
-  if (rawDate) {
-    startDate = /^\d{4}-\d{2}-\d{2}$/.test(rawDate)
-      ? { kind: 'date', date: rawDate, source: `field "${settings.startDateField}"` }
-      : { kind: 'unclear', text: rawDate, source: `field "${settings.startDateField}"`, reason: 'unparseable' };
+  return { userPrincipalName: upn, upnSource, startDate: readStartDateField(ticket, settings) };
+}
+
+export interface OnboardingInputs extends TicketInputs {
+  /** True when the description was consulted (on ConnectWise one extra request, so it is read only when needed). */
+  usedDescription: boolean;
+}
+
+/** The poller's reading. `loadDescription` runs only when the fields and the summary leave the UPN or the date open. */
+export async function readOnboardingInputs(
+  ticket: PsaTicket,
+  settings: TicketFieldSettings,
+  loadDescription: () => Promise<string>,
+): Promise<OnboardingInputs> {
+  const fieldUpn = settings.upnField ? ticket.customFields[settings.upnField]?.trim() || undefined : undefined;
+  let upn = fieldUpn ? { value: fieldUpn, source: `field "${settings.upnField}"` } : undefined;
+  let date = readStartDateField(ticket, settings);
+  const consult = (text: string, source: string) => {
+    upn ??= upnFromText(text, source);
+    if (date.kind === 'none') date = dateFromText(text, source, settings.dateOrder);
+  };
+  consult(ticket.summary, 'ticket summary');
+  let usedDescription = false;
+  if (!upn || date.kind === 'none') {
+    usedDescription = true;
+    consult(plainText(await loadDescription()), 'ticket description');
   }
-  return { userPrincipalName: upn, upnSource, startDate };
+  return { userPrincipalName: upn?.value, upnSource: upn?.source, startDate: date, usedDescription };
+}
+
+function readStartDateField(ticket: PsaTicket, settings: TicketFieldSettings): StartDateReading {
+  const raw = settings.startDateField ? ticket.customFields[settings.startDateField]?.trim() : undefined;
+  if (!raw) return { kind: 'none' };
+  return toReading(raw, `field "${settings.startDateField}"`, settings.dateOrder);
+}
+
+function toReading(text: string, source: string, order: DateOrder | undefined): StartDateReading {
+  const parsed = parseStartDate(text, order);
+  return parsed.kind === 'date' ? { kind: 'date', date: parsed.date, source } : { kind: 'unclear', text, source, reason: parsed.reason };
+}
+
+// ---------------------------------------------------------------------------------------------- labelled lines
+
+const UPN_LABELS = ['upn', 'email', 'user'] as const;
+const LABEL_NAMES: Record<string, string> = { upn: 'upn', email: 'email', 'e-mail': 'email', user: 'user' };
+
+/**
+ * A label counts at the start of a line (after bullets or spaces) or after a separator (`,` `;` `|` or a spaced
+ * dash, as in a one-line summary "Onboarding – Start date: …"). So "Manager email: boss@…" is not read as the new
+ * user's address. A value runs to the next label or the end of its line.
+ */
+const LABEL = /(^[\s>*•-]*|[,;|]\s*|\s[-–—]\s+)(upn|e-?mail|user|start[\s-]?date)\s*:/gim;
+
+interface LabelledValue {
+  label: 'upn' | 'email' | 'user' | 'start date';
+  rawLabel: string;
+  value: string;
+}
+
+export function findLabelledValues(text: string): LabelledValue[] {
+  const found: LabelledValue[] = [];
+  for (const line of text.split(/\r?\n/)) {
+    const matches = [...line.matchAll(LABEL)];
+    matches.forEach((m, i) => {
+      const rawLabel = m[2]!;
+      const start = m.index! + m[0].length;
+      const end = matches[i + 1]?.index ?? line.length;
+      const value = line.slice(start, end).trim().replace(/[\s,;|.]+$/, '');
+      const key = rawLabel.toLowerCase().replace(/\s+/g, ' ');
+      const label = key.startsWith('start') ? 'start date' : (LABEL_NAMES[key] as LabelledValue['label']);
+      found.push({ label, rawLabel, value });
+    });
+  }
+  return found;
+}
+
+const ADDRESS = /[^\s@<>()[\],;:"']+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+/;
+
+/** `UPN:` beats `Email:` beats `User:` (a UPN can differ from the mail address); the value must hold an address. */
+function upnFromText(text: string, source: string): { value: string; source: string } | undefined {
+  const values = findLabelledValues(text);
+  for (const label of UPN_LABELS) {
+    for (const v of values) {
+      const address = v.label === label ? ADDRESS.exec(v.value)?.[0] : undefined;
+      if (address) return { value: address, source: `"${v.rawLabel}:" in the ${source}` };
+    }
+  }
+  return undefined;
+}
+
+/** The first `Start date:` line decides; a second one naming another day makes the reading ambiguous. */
+function dateFromText(text: string, source: string, order: DateOrder | undefined): StartDateReading {
+  const values = findLabelledValues(text).filter((v) => v.label === 'start date' && v.value);
+  const first = values[0];
+  if (!first) return { kind: 'none' };
+  const where = `"${first.rawLabel}:" in the ${source}`;
+  const reading = toReading(first.value, where, order);
+  if (reading.kind !== 'date') return reading;
+  const differs = values.slice(1).some((v) => {
+    const p = parseStartDate(v.value, order);
+    return p.kind !== 'date' || p.date !== reading.date;
+  });
+  if (differs) return { kind: 'unclear', text: values.map((v) => v.value).join(' / '), source: where, reason: 'ambiguous' };
+  return reading;
+}
+
+/** Adapters strip HTML, but a Halo `details` pasted from an e-mail may still hold line breaks as tags. */
+function plainText(text: string): string {
+  return text
+    .replace(/<br\s*\/?>|<\/(p|div|li|tr|h\d)>/gi, '\n')
+    .replace(/<[^>]+>/g, '')
+    .replace(/&nbsp;/gi, ' ')
+    .replace(/&amp;/gi, '&');
+}
+
+// ---------------------------------------------------------------------------------------------- dates
+
+export type DateReading = { kind: 'date'; date: string } | { kind: 'unclear'; reason: 'ambiguous' | 'unparseable' };
+
+/**
+ * A start date as a calendar date (YYYY-MM-DD), or why not. The rule — a date is never guessed:
+ *
+ * - ISO `2026-12-01` is read as written. An ISO date-time (`2026-12-07T00:00:00Z`, how a ConnectWise Date field
+ *   arrives) keeps its date part as written: it is a calendar date, never shifted through a time zone.
+ * - Year first with `/` or `.` (`2026/12/01`) is year-month-day: no day/month convention writes the year first.
+ * - Day and month as numbers with a four-digit year (`03/04/2027`, `3.4.2027`, `3-4-2027`) are read in DATE_ORDER:
+ *   under DMY 3 April, under MDY 4 March — both parts ≤ 12 is fine, the configured order is what settles it. A form
+ *   that is not a real date in that order (`03/13/2027` under DMY) is unparseable, not silently read the other way.
+ *   Without a configured order every such form is ambiguous.
+ * - A two-digit year (`03/04/27`) is ambiguous: its century and which part is the year are both guesses.
+ * - A month name in English: `1 December 2026`, `Dec 1, 2026`, `1st Dec 2026`, `Tue 1 Dec 2026`. The year is
+ *   required (a missing year is a guess); a weekday that does not fall on that date, two dates, or a range is ambiguous.
+ * - Anything else (`tomorrow`, `next Monday`, `31 February 2027`, `1 Dezember 2026`) is unparseable.
+ *
+ * Calendar validity is luxon's (and chrono's) business, never this module's.
+ */
+export function parseStartDate(input: string, order: DateOrder | undefined): DateReading {
+  const text = input.trim().replace(/[.,;]+$/, '').trim();
+  const unparseable = { kind: 'unclear', reason: 'unparseable' } as const;
+  const ambiguous = { kind: 'unclear', reason: 'ambiguous' } as const;
+
+  const iso = /^(\d{4})-(\d{2})-(\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i.exec(text);
+  if (iso) return calendarDate(+iso[1]!, +iso[2]!, +iso[3]!) ?? unparseable;
+
+  const yearFirst = /^(\d{4})[/.](\d{1,2})[/.](\d{1,2})$/.exec(text);
+  if (yearFirst) return calendarDate(+yearFirst[1]!, +yearFirst[2]!, +yearFirst[3]!) ?? unparseable;
+
+  const numeric = /^(\d{1,2})([/.-])(\d{1,2})\2(\d{2}|\d{4})$/.exec(text);
+  if (numeric) {
+    if (numeric[4]!.length === 2 || !order) return ambiguous;
+    const [a, b, year] = [+numeric[1]!, +numeric[3]!, +numeric[4]!];
+    return (order === 'DMY' ? calendarDate(year, b, a) : calendarDate(year, a, b)) ?? unparseable;
+  }
+  if (/^[\d\s/.-]+$/.test(text)) return unparseable;
+  return monthNameDate(text) ?? unparseable;
+}
+
+function calendarDate(year: number, month: number, day: number): DateReading | undefined {
+  const d = DateTime.fromObject({ year, month, day }, { zone: 'utc' });
+  return d.isValid ? { kind: 'date', date: d.toISODate()! } : undefined;
+}
+
+const MONTH_NAME = /\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?(?![a-z])/i;
+
+/**
+ * chrono reads the English month-name forms; it is given only text that names a month, in strict mode (so "tomorrow"
+ * never reaches it), and its answer counts only when it read the whole text and was certain of day, month and year.
+ */
+function monthNameDate(text: string): DateReading | undefined {
+  if (!MONTH_NAME.test(text)) return undefined;
+  const results = chrono.strict.parse(text, new Date(0));
+  if (results.length > 1) return { kind: 'unclear', reason: 'ambiguous' };
+  const result = results[0];
+  if (!result) return undefined;
+  const rest = (text.slice(0, result.index) + text.slice(result.index + result.text.length)).replace(/[\s,.]/g, '');
+  if (rest !== '') return undefined;
+  if (result.end) return { kind: 'unclear', reason: 'ambiguous' };
+  const start = result.start;
+  if (!start.isCertain('day') || !start.isCertain('month')) return undefined;
+  if (!start.isCertain('year')) return { kind: 'unclear', reason: 'ambiguous' };
+  const date = calendarDate(start.get('year')!, start.get('month')!, start.get('day')!);
+  if (!date || date.kind !== 'date') return undefined;
+  if (start.isCertain('weekday')) {
+    // luxon numbers Monday 1 … Sunday 7; chrono Sunday 0 … Saturday 6.
+    if (DateTime.fromISO(date.date, { zone: 'utc' }).weekday % 7 !== start.get('weekday')) return { kind: 'unclear', reason: 'ambiguous' };
+  }
+  return date;
 }
