@@ -1,0 +1,147 @@
+import { z } from 'zod';
+import type { HaloConfig } from '../../config.js';
+import { AppError } from '../../errors.js';
+import type { Logger } from '../../logger.js';
+import { buildHttpDeps, isTicketId, parseBody, type TransportOverrides } from '../http.js';
+import type { OnboardingPage, PrivateNote, PsaCompany, PsaConnector, PsaTicket } from '../port.js';
+import { createHaloClient } from './client.js';
+import { toPsaTicket } from './normalise.js';
+import { haloClientListSchema, haloTicketListSchema, haloTicketSchema, type HaloTicket } from './schemas.js';
+
+export interface HaloConnectorDeps extends TransportOverrides {
+  config: HaloConfig;
+  logger: Logger;
+}
+
+/** Halo caps `page_size` at 100 whatever is asked (reference "Tickets"). */
+const PAGE_SIZE = 100;
+const MAX_PAGES = 1_000;
+
+export function createHaloConnector(deps: HaloConnectorDeps): PsaConnector {
+  const { config } = deps;
+  const logger = deps.logger.child({ psa: 'halo' });
+  const http = buildHttpDeps('HaloPSA', logger, deps);
+  const client = createHaloClient(config, http);
+
+  async function fetchTicket(ticketId: string): Promise<HaloTicket | null> {
+    if (!isTicketId(ticketId)) return null;
+    const res = await client.send({ method: 'GET', path: `/Tickets/${ticketId}` });
+    if (res.status === 404) return null;
+    if (res.status < 200 || res.status > 299) throw client.fail(res);
+    return parseBody('HaloPSA', res.text, haloTicketSchema, 'ticket');
+  }
+
+  /** `new_status` must be a Halo status id; anything else is left out (the note matters more than the move). */
+  function statusId(status: string | undefined, ticketId: string): number | undefined {
+    if (status === undefined) return undefined;
+    const id = Number(status);
+    if (Number.isInteger(id) && id > 0) return id;
+    logger.warn({ ticketId }, 'HaloPSA done status is not a status id; ticket left in its status');
+    return undefined;
+  }
+
+  return {
+    kind: 'halo',
+
+    async getTicket(ticketId: string): Promise<PsaTicket | null> {
+      const ticket = await fetchTicket(ticketId);
+      return ticket ? toPsaTicket(ticket) : null;
+    },
+
+    async getTicketDescription(ticket: PsaTicket): Promise<string> {
+      if (ticket.description !== undefined) return ticket.description;
+      const full = await fetchTicket(ticket.id);
+      return full ? (toPsaTicket(full).description ?? '') : '';
+    },
+
+    async listCompanies(): Promise<PsaCompany[]> {
+      const companies: PsaCompany[] = [];
+      const seenIds = new Set<number>();
+      for (let page = 1; page <= MAX_PAGES; page++) {
+        const { clients } = await client.json(
+          { method: 'GET', path: '/Client', query: { pageinate: true, page_size: PAGE_SIZE, page_no: page } },
+          haloClientListSchema,
+          'client list',
+        );
+        // Loop on rows actually returned: `record_count` is not reliable (reference "Tickets", "Clients").
+        const fresh = clients.filter((c) => !seenIds.has(c.id));
+        // No rows is the end; a page of rows already seen means the server ignored page_no and would repeat forever.
+        if (fresh.length === 0) break;
+        for (const c of fresh) {
+          seenIds.add(c.id);
+          if (c.inactive === true || c.inactive === 1) continue;
+          companies.push({ id: String(c.id), name: c.name ?? String(c.id), identifier: undefined });
+        }
+      }
+      return companies;
+    },
+
+    async writePrivateNote(ticketId: string, note: PrivateNote, opts?: { status?: string }): Promise<void> {
+      if (!isTicketId(ticketId)) throw new AppError('TICKET_NOT_FOUND', 'HaloPSA ticket ids are positive integers.');
+      const newStatus = statusId(opts?.status, ticketId);
+      const res = await client.send({
+        method: 'POST',
+        path: '/Actions',
+        // Halo takes an array of actions; an outcome is mandatory and instance-specific (reference "Private notes").
+        // hiddenfromuser keeps it off the end-user portal; sendemail:false sends nothing.
+        body: [
+          {
+            ticket_id: Number(ticketId),
+            outcome_id: config.noteOutcomeId,
+            note_html: note.html,
+            hiddenfromuser: true,
+            sendemail: false,
+            ...(newStatus === undefined ? {} : { new_status: newStatus }),
+          },
+        ],
+      });
+      if (res.status === 404) throw new AppError('TICKET_NOT_FOUND');
+      if (res.status < 200 || res.status > 299) throw client.fail(res);
+      logger.info({ ticketId }, 'HaloPSA private note written');
+    },
+
+    async listOnboardingTickets(_cursor: string | undefined, page: number): Promise<OnboardingPage> {
+      // Halo has no reliable "updated since" filter, so there is no cursor: every cycle reads the open onboarding
+      // tickets and the poller's ledger skips those already handled.
+      if (!config.onboarding) return { tickets: [], cursorAfter: undefined, hasMore: false };
+      const { requestTypeId, statusId: wantedStatus } = config.onboarding;
+      const { tickets: rows } = await client.json(
+        {
+          method: 'GET',
+          path: '/Tickets',
+          query: {
+            pageinate: true,
+            page_size: PAGE_SIZE,
+            page_no: Math.max(1, Math.trunc(page)),
+            requesttype_id: requestTypeId,
+            status_id: wantedStatus,
+            open_only: true,
+          },
+        },
+        haloTicketListSchema,
+        'ticket list',
+      );
+      // Halo silently ignores parameters it does not know and then returns everything (reference "Traps"):
+      // re-check type and status here.
+      const matching = rows.filter(
+        (t) => t.tickettype_id === requestTypeId && (wantedStatus === undefined || t.status_id === wantedStatus),
+      );
+      const tickets: PsaTicket[] = [];
+      for (const row of matching) {
+        // List rows may lack custom fields and details; the poller needs both, so read the full ticket then.
+        const full = row.customfields ? row : await fetchTicket(String(row.id));
+        if (full) tickets.push(toPsaTicket(full));
+      }
+      return { tickets, cursorAfter: undefined, hasMore: rows.length >= PAGE_SIZE };
+    },
+
+    async ping(): Promise<void> {
+      // The cheapest read the reference documents that also proves the ticket scope the connector relies on.
+      await client.json(
+        { method: 'GET', path: '/Tickets', query: { pageinate: true, page_size: 1, page_no: 1 } },
+        z.object({}).passthrough(),
+        'ticket list',
+      );
+    },
+  };
+}

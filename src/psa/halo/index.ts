@@ -1,0 +1,1 @@
+export { createHaloConnector, type HaloConnectorDeps } from './connector.js';

@@ -1,0 +1,232 @@
+import type { z } from 'zod';
+import { AppError } from '../errors.js';
+import type { Logger } from '../logger.js';
+
+/**
+ * The one HTTP path both PSA adapters use: a timeout, retries with backoff, and the mapping of a failed response to an
+ * AppError. Vendor specifics (auth headers, error body shapes, credential hints) stay in each adapter.
+ *
+ * p-retry is installed but does not fit here: its waits use its own timers (tests could not inject `sleep`) and it
+ * cannot take a per-attempt delay from a `Retry-After` header.
+ */
+
+export type FetchLike = (input: string | URL, init?: RequestInit) => Promise<Response>;
+export type Sleep = (ms: number) => Promise<void>;
+
+export interface RetryPolicy {
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** Total time spent waiting between attempts; past it the last answer stands (a button click must not hang). */
+  maxTotalWaitMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 5, baseDelayMs: 1_000, maxDelayMs: 20_000, maxTotalWaitMs: 60_000 };
+
+export interface HttpDeps {
+  vendor: 'ConnectWise' | 'HaloPSA';
+  fetch: FetchLike;
+  sleep: Sleep;
+  random: () => number;
+  now: () => number;
+  logger: Logger;
+  policy?: RetryPolicy;
+  timeoutMs?: number;
+}
+
+export interface PsaHttpRequest {
+  method: 'GET' | 'POST' | 'PATCH';
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+  /**
+   * Safe to send again after a 5xx or a network error. True for GET; a note POST is not (a duplicate note would show
+   * the pass twice, and the outbox retries it anyway). A 429 is always retried: the request was not processed.
+   */
+  idempotent?: boolean;
+  redirect?: 'follow' | 'manual' | 'error';
+}
+
+export interface PsaHttpResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+}
+
+export const defaultSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** What each adapter factory accepts for its network and clock; tests inject them, production takes the defaults. */
+export interface TransportOverrides {
+  fetch?: FetchLike;
+  sleep?: Sleep;
+  random?: () => number;
+  now?: () => number;
+}
+
+export function buildHttpDeps(vendor: HttpDeps['vendor'], logger: Logger, overrides: TransportOverrides): HttpDeps {
+  return {
+    vendor,
+    // Looked up at call time, not captured, so a fetch patched later (nock, a proxy agent) is the one used.
+    fetch: overrides.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    sleep: overrides.sleep ?? defaultSleep,
+    random: overrides.random ?? Math.random,
+    now: overrides.now ?? Date.now,
+    logger,
+  };
+}
+
+export async function sendWithRetry(deps: HttpDeps, req: PsaHttpRequest): Promise<PsaHttpResponse> {
+  const policy = deps.policy ?? DEFAULT_RETRY_POLICY;
+  const resendable = req.idempotent ?? req.method === 'GET';
+  const path = safePath(req.url);
+  let waited = 0;
+  for (let attempt = 1; ; attempt++) {
+    let response: PsaHttpResponse | undefined;
+    let failure: unknown;
+    try {
+      response = await sendOnce(deps, req);
+    } catch (error) {
+      failure = error;
+    }
+    const retryable = response ? response.status === 429 || (response.status >= 500 && resendable) : resendable;
+    const retryAfterMs = response?.status === 429 ? parseRetryAfter(response.headers.get('retry-after'), deps.now()) : undefined;
+    const waitMs = retryAfterMs ?? backoff(attempt, policy, deps.random);
+    if (!retryable || attempt >= policy.maxAttempts || waited + waitMs > policy.maxTotalWaitMs) {
+      if (response) return response;
+      throw new AppError('UPSTREAM_UNAVAILABLE', `${deps.vendor} did not answer (${networkReason(failure)}); try again shortly.`, {
+        cause: failure,
+      });
+    }
+    deps.logger.warn(
+      { method: req.method, path, status: response?.status ?? 'network-error', attempt, waitMs },
+      `${deps.vendor} request will be retried`,
+    );
+    await deps.sleep(waitMs);
+    waited += waitMs;
+  }
+}
+
+async function sendOnce(deps: HttpDeps, req: PsaHttpRequest): Promise<PsaHttpResponse> {
+  const response = await deps.fetch(req.url, {
+    method: req.method,
+    headers: req.headers,
+    ...(req.body === undefined ? {} : { body: req.body }),
+    redirect: req.redirect ?? 'follow',
+    signal: AbortSignal.timeout(deps.timeoutMs ?? 30_000),
+  });
+  return { status: response.status, headers: response.headers, text: await response.text() };
+}
+
+/** Exponential, capped, with "equal jitter" so concurrent callers spread out but never retry at once. */
+function backoff(attempt: number, policy: RetryPolicy, random: () => number): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}
+
+/** `Retry-After` is either delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
+export function parseRetryAfter(value: string | null, nowMs: number): number | undefined {
+  if (!value) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const at = Date.parse(trimmed);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
+}
+
+function networkReason(error: unknown): string {
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return 'timed out';
+  return 'connection failed';
+}
+
+/** Path only, for logs: query strings can be long and the origin adds nothing. */
+export function safePath(url: string): string {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return '(invalid url)';
+  }
+}
+
+export interface FailureContext {
+  vendor: HttpDeps['vendor'];
+  /** The vendor's own message, already extracted from its error body. */
+  message: string | undefined;
+  /** What an admin should check on 401. */
+  credentialHint: string;
+  /** What an admin should check on 403. */
+  permissionHint: string;
+  /** Values that must never appear in a detail, even if the vendor echoes them. */
+  secrets: readonly string[];
+  now: number;
+}
+
+/** A non-2xx answer as an AppError whose detail is one short sentence (never headers, bodies or credentials). */
+export function errorFromResponse(response: PsaHttpResponse, ctx: FailureContext): AppError {
+  const said = ctx.message ? ` ${ctx.vendor} said: "${clip(scrub(ctx.message, ctx.secrets))}"` : '';
+  const { status } = response;
+  if (status === 401) {
+    return new AppError('PSA_ERROR', `${ctx.vendor} rejected the connector's credentials (HTTP 401); ${ctx.credentialHint}.${said}`);
+  }
+  if (status === 403) {
+    return new AppError('PSA_ERROR', `${ctx.vendor} denied the request (HTTP 403); ${ctx.permissionHint}.${said}`);
+  }
+  if (status === 429) {
+    const ms = parseRetryAfter(response.headers.get('retry-after'), ctx.now);
+    const seconds = ms === undefined ? 60 : Math.max(1, Math.ceil(ms / 1000));
+    return new AppError('UPSTREAM_THROTTLED', `${ctx.vendor} is throttling the connector; try again in about ${seconds} s.`, {
+      retryAfterSeconds: seconds,
+    });
+  }
+  if (status >= 500) {
+    return new AppError('UPSTREAM_UNAVAILABLE', `${ctx.vendor} failed to answer (HTTP ${status}); try again shortly.${said}`);
+  }
+  return new AppError('PSA_ERROR', `${ctx.vendor} rejected the request (HTTP ${status}).${said}`);
+}
+
+export function clip(text: string, max = 200): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+function scrub(text: string, secrets: readonly string[]): string {
+  return secrets.filter((s) => s.length >= 4).reduce((acc, s) => acc.split(s).join('[redacted]'), text);
+}
+
+export function tryParseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Parses a 2xx body we depend on; a shape we cannot use is a PSA_ERROR naming what was expected, not a crash later. */
+export function parseBody<T>(vendor: HttpDeps['vendor'], text: string, schema: z.ZodType<T>, what: string): T {
+  const json = tryParseJson(text);
+  if (json === undefined) {
+    throw new AppError('PSA_ERROR', `${vendor} answered with something other than JSON for ${what}; check the configured URL.`);
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue && issue.path.length > 0 ? ` (at ${issue.path.join('.')})` : '';
+    throw new AppError('PSA_ERROR', `${vendor} returned an unexpected ${what}${where}.`);
+  }
+  return parsed.data;
+}
+
+/** Query string with `encodeURIComponent` plus the characters it leaves alone (CW asks for `' * ( ) !` encoded too). */
+export function encodeQuery(params: Record<string, string | number | boolean | undefined>): string {
+  const parts = Object.entries(params)
+    .filter((entry): entry is [string, string | number | boolean] => entry[1] !== undefined)
+    .map(([k, v]) => `${strictEncode(k)}=${strictEncode(String(v))}`);
+  return parts.length > 0 ? `?${parts.join('&')}` : '';
+}
+
+function strictEncode(value: string): string {
+  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** True for a ticket id the PSAs can hold (both number tickets with positive integers). */
+export function isTicketId(value: string): boolean {
+  return /^[1-9]\d{0,15}$/.test(value);
+}
