@@ -35,6 +35,8 @@ export function createApp(services: Services) {
       contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
       xFrameOptions: false,
       referrerPolicy: 'no-referrer',
+      // Pages that set their own CSP (hosted page, admin) keep it; secureHeaders runs after the route.
+      overwrite: false,
     }),
   );
 

@@ -52,7 +52,7 @@ describe('manifest.json', () => {
       expect(served, `${e.method} ${e.path}`).toContain(`${e.method} ${e.path.replace(/\{(\w+)\}/g, ':$1')}`);
     }
     for (const b of manifest.buttons.filter((x) => x.endpoint)) {
-      const [method, path] = b.endpoint!.split(' ');
+      const [method, path = ''] = b.endpoint!.split(' ');
       expect(manifest.endpoints.some((e) => e.method === method && e.path === path.replace('connectwise', '{psa}').replace('halo', '{psa}'))).toBe(true);
     }
   });

@@ -69,7 +69,7 @@ function connectWiseParts(services: Services): ConnectWiseParts {
 export function connectwiseHostedRoutes(services: Services) {
   const app = new Hono();
   const sessions = createHostedSessionTokens(services.config.sealKey);
-  // Each refused claim cost ConnectWise a request and is a guess at a member hash: slow repeated failures per address.
+  // Each refused claim costs ConnectWise a request and is a guess at a member hash: slow repeated failures per address.
   const throttle = createAttemptThrottle({ maxFailures: 10, windowMs: 5 * 60_000 });
 
   app.get(HOSTED_PAGE_PATH, (c) => {
@@ -114,6 +114,7 @@ export function connectwiseHostedRoutes(services: Services) {
     if (!ticket) throw new AppError('TICKET_NOT_FOUND', `Ticket ${body.ticketId} was not found in ConnectWise, or the connector's API member cannot see it.`);
     const issued = sessions.issue({ memberId: member.memberId, ticketId: body.ticketId, companyId: ticket.companyId }, services.now());
     services.logger.info({ ticketId: body.ticketId, memberId: member.memberId }, 'hosted session started');
+    c.header('Cache-Control', 'no-store'); // the answer holds the session's tokens
     return c.json({
       sessionToken: issued.sessionToken,
       csrfToken: issued.csrfToken,

@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { signButtonRequest } from '../../src/http/button-auth.js';
 import { buildHarness, CONTOSO, TEST_SECRETS, type TestHarness } from '../helpers/services.js';
+import { json } from '../helpers/http.js';
 
 const NOW = new Date('2026-11-26T10:00:00Z');
 let h: TestHarness;
@@ -35,7 +36,7 @@ describe('POST /v1/psa/{psa}/tickets/{id}/tap', () => {
   it('issues a pass for a ConnectWise ticket and writes the exact private note', async () => {
     const res = await press('connectwise', '100', { requestedBy: 'alex@msp.example' });
     expect(res.status).toBe(201);
-    const body = await res.json();
+    const body = await json(res);
     expect(body).toMatchObject({
       status: 'issued',
       ticketId: '100',
@@ -87,7 +88,7 @@ describe('POST /v1/psa/{psa}/tickets/{id}/tap', () => {
     expect((await signed('connectwise', '100', raw)).status).toBe(201);
     const replay = await signed('connectwise', '100', raw);
     expect(replay.status).toBe(401);
-    expect((await replay.json()).detail).toContain('already used');
+    expect((await json(replay)).detail).toContain('already used');
   });
 
   it.each([
@@ -98,7 +99,7 @@ describe('POST /v1/psa/{psa}/tickets/{id}/tap', () => {
     const res = await press('connectwise', '100', {}, headers);
     expect(res.status).toBe(401);
     expect(res.headers.get('content-type')).toBe('application/problem+json');
-    expect((await res.json()).code).toBe('UNAUTHORIZED');
+    expect((await json(res)).code).toBe('UNAUTHORIZED');
     expect(h.psa.connectwise.getTicketCalls).toBe(0);
     expect(h.psa.connectwise.notes).toHaveLength(0);
     expect(h.entra.calls).toEqual([]);
@@ -108,7 +109,7 @@ describe('POST /v1/psa/{psa}/tickets/{id}/tap', () => {
     const raw = '{}';
     const stale = await signed('connectwise', '100', raw, Math.floor(NOW.getTime() / 1000) - 301);
     expect(stale.status).toBe(401);
-    expect((await stale.json()).detail).toContain('5-minute window');
+    expect((await json(stale)).detail).toContain('5-minute window');
     const ts = Math.floor(NOW.getTime() / 1000);
     const tampered = await h.app.request('/v1/psa/connectwise/tickets/100/tap', {
       method: 'POST',
@@ -123,7 +124,7 @@ describe('POST /v1/psa/{psa}/tickets/{id}/tap', () => {
     const [a, b] = await Promise.all([press('connectwise', '100'), press('connectwise', '100')]);
     const statuses = [a.status, b.status].sort();
     expect(statuses).toEqual([200, 201]);
-    const bodies = [await a.json(), await b.json()];
+    const bodies = [await json(a), await json(b)];
     expect(bodies.map((x) => x.status).sort()).toEqual(['already_issued', 'issued']);
     expect(bodies[0].issuanceId).toBe(bodies[1].issuanceId);
     expect(h.entra.calls.filter((c) => c.startsWith('createTap'))).toHaveLength(1);
@@ -150,16 +151,16 @@ describe('POST /v1/psa/{psa}/tickets/{id}/tap', () => {
     h.psa.connectwise.addTicket({ id: '101', companyId: '99', companyName: 'Unmapped Co', contactEmail: 'x@unmapped.example' });
     const res = await press('connectwise', '101');
     expect(res.status).toBe(409);
-    expect(await res.json()).toMatchObject({ code: 'COMPANY_NOT_MAPPED', status: 409, title: 'Company not mapped' });
+    expect(await json(res)).toMatchObject({ code: 'COMPANY_NOT_MAPPED', status: 409, title: 'Company not mapped' });
     expect(h.psa.connectwise.notes[0]!.note.text).toContain('Temporary Access Pass NOT issued');
     expect(h.psa.connectwise.notes[0]!.note.text).toContain('Unmapped Co is not mapped to a Microsoft 365 tenant');
     expect(h.entra.calls).toEqual([]);
   });
 
-  it.each([
+  it.each<[string, Record<string, string>, () => void]>([
     ['USER_NOT_FOUND', { 'New user UPN': 'ghost@contoso.example' }, () => undefined],
-    ['USER_DISABLED', { 'New user UPN': 'off@contoso.example' }, () => h.entra.addUser(CONTOSO, 'off@contoso.example', { accountEnabled: false })],
-    ['USER_PRIVILEGED', { 'New user UPN': 'ga@contoso.example' }, () => h.entra.addUser(CONTOSO, 'ga@contoso.example', { roles: ['Global Administrator'] })],
+    ['USER_DISABLED', { 'New user UPN': 'off@contoso.example' }, () => void h.entra.addUser(CONTOSO, 'off@contoso.example', { accountEnabled: false })],
+    ['USER_PRIVILEGED', { 'New user UPN': 'ga@contoso.example' }, () => void h.entra.addUser(CONTOSO, 'ga@contoso.example', { roles: ['Global Administrator'] })],
     ['POLICY_DISABLED', { 'New user UPN': 'jane@contoso.example' }, () => void (h.entra.tenants.get(CONTOSO)!.policy.state = 'disabled')],
     ['USER_NOT_IDENTIFIED', {}, () => undefined],
     ['START_DATE_INVALID', { 'New user UPN': 'jane@contoso.example', 'Start date': 'next monday' }, () => undefined],
@@ -168,7 +169,7 @@ describe('POST /v1/psa/{psa}/tickets/{id}/tap', () => {
     h.psa.connectwise.addTicket({ id: '102', companyId: '10', customFields: fields });
     const res = await press('connectwise', '102');
     expect(res.status).toBe(422);
-    expect((await res.json()).code).toBe(code);
+    expect((await json(res)).code).toBe(code);
     expect(h.psa.connectwise.notes).toHaveLength(1);
     expect(h.psa.connectwise.notes[0]!.note.text).toContain(`Code:         ${code}`);
     expect(h.entra.calls.filter((c) => c.startsWith('createTap'))).toHaveLength(0);
@@ -177,17 +178,17 @@ describe('POST /v1/psa/{psa}/tickets/{id}/tap', () => {
   it('accepts a UPN in the body only in a verified domain of the mapped tenant', async () => {
     const bad = await press('connectwise', '100', { userPrincipalName: 'jane@evil.example' });
     expect(bad.status).toBe(422);
-    expect((await bad.json()).code).toBe('USER_DOMAIN_NOT_VERIFIED');
+    expect((await json(bad)).code).toBe('USER_DOMAIN_NOT_VERIFIED');
     h.entra.addUser(CONTOSO, 'bob@contoso.example');
     const good = await press('connectwise', '100', { userPrincipalName: 'bob@contoso.example' });
     expect(good.status).toBe(201);
-    expect((await good.json()).userPrincipalName).toBe('bob@contoso.example');
+    expect((await json(good)).userPrincipalName).toBe('bob@contoso.example');
   });
 
   it('answers 404 for a ticket the PSA does not know, without a note', async () => {
     const res = await press('connectwise', '999');
     expect(res.status).toBe(404);
-    expect((await res.json()).code).toBe('TICKET_NOT_FOUND');
+    expect((await json(res)).code).toBe('TICKET_NOT_FOUND');
     expect(h.psa.connectwise.notes).toHaveLength(0);
   });
 
@@ -200,7 +201,7 @@ describe('POST /v1/psa/{psa}/tickets/{id}/tap', () => {
   ])('answers 400 for %s and touches nothing', async (_label, body) => {
     const res = await press('connectwise', '100', body);
     expect(res.status).toBe(400);
-    expect((await res.json()).code).toBe('INVALID_REQUEST');
+    expect((await json(res)).code).toBe('INVALID_REQUEST');
     expect(h.entra.calls).toEqual([]);
     expect(h.psa.connectwise.getTicketCalls).toBe(0);
   });
@@ -208,7 +209,7 @@ describe('POST /v1/psa/{psa}/tickets/{id}/tap', () => {
   it('answers 413 for an oversized body', async () => {
     const res = await press('connectwise', '100', { requestedBy: 'x'.repeat(20_000) });
     expect(res.status).toBe(413);
-    expect((await res.json()).code).toBe('PAYLOAD_TOO_LARGE');
+    expect((await json(res)).code).toBe('PAYLOAD_TOO_LARGE');
   });
 
   it('answers 404 for a ticket id that is not a number, without calling the PSA', async () => {
@@ -221,6 +222,6 @@ describe('POST /v1/psa/{psa}/tickets/{id}/tap', () => {
     for (let i = 0; i < 20; i++) await press('connectwise', '100', {}, { authorization: 'Bearer nope' });
     const res = await press('connectwise', '100');
     expect(res.status).toBe(429);
-    expect((await res.json()).code).toBe('TOO_MANY_ATTEMPTS');
+    expect((await json(res)).code).toBe('TOO_MANY_ATTEMPTS');
   });
 });

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { buildHarness, CONTOSO, FABRIKAM, TEST_SECRETS, type TestHarness } from '../helpers/services.js';
+import { json } from '../helpers/http.js';
 
 let h: TestHarness;
 const auth = { authorization: `Bearer ${TEST_SECRETS.adminToken}`, 'content-type': 'application/json' };
@@ -15,7 +16,7 @@ describe('mappings API', () => {
     for (const [method, path] of [['GET', '/v1/mappings'], ['PUT', '/v1/mappings/halo/5'], ['DELETE', '/v1/mappings/halo/5']] as const) {
       const res = await h.app.request(path, { method, headers: { authorization: 'Bearer wrong' } });
       expect(res.status).toBe(401);
-      expect((await res.json()).code).toBe('UNAUTHORIZED');
+      expect((await json(res)).code).toBe('UNAUTHORIZED');
     }
     expect(h.services.mappings.list()).toEqual([]);
   });
@@ -23,7 +24,7 @@ describe('mappings API', () => {
   it('maps a company by tenant domain, resolving the id, with defaults for the rules', async () => {
     const res = await put('/v1/mappings/connectwise/42', { tenantDomain: 'Contoso.Example', companyName: 'Contoso Ltd' });
     expect(res.status).toBe(201);
-    expect((await res.json()).mapping).toMatchObject({
+    expect((await json(res)).mapping).toMatchObject({
       psa: 'connectwise',
       companyId: '42',
       companyName: 'Contoso Ltd',
@@ -43,20 +44,20 @@ describe('mappings API', () => {
     await put('/v1/mappings/halo/7', { tenantId: FABRIKAM, timeZone: 'America/New_York', activationHour: 7 });
     const res = await put('/v1/mappings/halo/7', { tenantId: FABRIKAM, enabled: false });
     expect(res.status).toBe(200);
-    expect((await res.json()).mapping).toMatchObject({ timeZone: 'America/New_York', activationHour: 7, enabled: false });
-    const list = await (await h.app.request('/v1/mappings', { headers: auth })).json();
+    expect((await json(res)).mapping).toMatchObject({ timeZone: 'America/New_York', activationHour: 7, enabled: false });
+    const list = await json(await h.app.request('/v1/mappings', { headers: auth }));
     expect(list.mappings).toHaveLength(1);
   });
 
   it('rejects an unknown domain, a mismatched id, a bad zone and unknown fields with field errors', async () => {
     const unknown = await put('/v1/mappings/halo/7', { tenantDomain: 'nobody.example' });
     expect(unknown.status).toBe(400);
-    expect((await unknown.json()).errors).toEqual({ tenantDomain: 'no tenant has this domain' });
+    expect((await json(unknown)).errors).toEqual({ tenantDomain: 'no tenant has this domain' });
     const mismatch = await put('/v1/mappings/halo/7', { tenantDomain: 'contoso.example', tenantId: FABRIKAM });
-    expect((await mismatch.json()).errors).toEqual({ tenantId: 'does not match tenantDomain' });
+    expect((await json(mismatch)).errors).toEqual({ tenantId: 'does not match tenantDomain' });
     const bad = await put('/v1/mappings/halo/7', { tenantId: CONTOSO, timeZone: 'Mars/Olympus', activationHour: 25, extra: 1 });
     expect(bad.status).toBe(400);
-    const body = await bad.json();
+    const body = await json(bad);
     expect(Object.keys(body.errors).sort()).toEqual(['activationHour', 'extra', 'timeZone']);
     expect(h.services.mappings.list()).toEqual([]);
   });
