@@ -20,19 +20,15 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  let sandbox: { config: Config; banner: (url: string) => string; stop: () => Promise<void> } | undefined;
+  let sandbox: Awaited<ReturnType<typeof import('./sandbox/mode.js').prepareSandboxMode>> | undefined;
   if (config.sandbox) {
     const { prepareSandboxMode } = await import('./sandbox/mode.js');
     sandbox = await prepareSandboxMode(process.env);
     config = sandbox.config;
   }
 
-  const running = await startConnector(config);
-  if (sandbox) {
-    const { seedSandboxMappings } = await import('./sandbox/mode.js');
-    seedSandboxMappings(running.services);
-    process.stdout.write(sandbox.banner(running.url));
-  }
+  const running = await startConnector(config, sandbox ? { prepare: sandbox.prepare } : {});
+  if (sandbox) process.stdout.write(sandbox.banner(running.url));
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -35,7 +35,14 @@ export class StartupError extends Error {
 const OUTBOX_INTERVAL_MS = 5_000;
 
 /** Builds every service once, starts the HTTP server and the background workers. Used by main.ts, e2e tests and bench. */
-export async function startConnector(config: Config, opts: { logDestination?: DestinationStream; logger?: Logger } = {}): Promise<RunningConnector> {
+export interface StartOptions {
+  logDestination?: DestinationStream;
+  logger?: Logger;
+  /** Runs once the services exist and before the server and workers start (sandbox mode seeds its mappings here). */
+  prepare?: (services: Services) => void;
+}
+
+export async function startConnector(config: Config, opts: StartOptions = {}): Promise<RunningConnector> {
   const logger = opts.logger ?? createLogger({ level: config.logLevel, ...(opts.logDestination ? { destination: opts.logDestination } : {}) });
   const storage = openStorage(config.databasePath);
   const now = () => new Date();
@@ -72,6 +79,7 @@ export async function startConnector(config: Config, opts: { logDestination?: De
     connectwiseMembers: config.connectwise ? createConnectWiseMemberVerifier({ config: config.connectwise, logger }) : undefined,
   };
 
+  opts.prepare?.(services);
   const app = createApp(services);
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: config.server.port, hostname: config.server.host }, () => resolve(s));

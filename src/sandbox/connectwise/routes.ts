@@ -1,0 +1,197 @@
+import type { HttpBindings } from '@hono/node-server';
+import { Hono, type Context } from 'hono';
+import { ConditionsError, parseConditions, type FieldSchema } from './conditions.js';
+import { cwError, respondWithList } from './listing.js';
+import type { ConnectWiseState, CwMember, CwNote } from './state.js';
+
+export type CwEnv = { Bindings: HttpBindings; Variables: { member: CwMember } };
+
+const TICKET_FIELDS: FieldSchema = {
+  id: { type: 'number' },
+  summary: { type: 'string' },
+  recordType: { type: 'string' },
+  'board/id': { type: 'number' },
+  'board/name': { type: 'string' },
+  'status/id': { type: 'number' },
+  'status/name': { type: 'string' },
+  'type/id': { type: 'number' },
+  'type/name': { type: 'string' },
+  'company/id': { type: 'number' },
+  'company/identifier': { type: 'string' },
+  'company/name': { type: 'string' },
+  'contact/id': { type: 'number' },
+  'contact/name': { type: 'string' },
+  contactEmailAddress: { type: 'string' },
+  lastUpdated: { type: 'datetime', path: '_info/lastUpdated' },
+  '_info/lastUpdated': { type: 'datetime' },
+  dateEntered: { type: 'datetime', path: '_info/dateEntered' },
+  '_info/dateEntered': { type: 'datetime' },
+};
+const NOTE_FIELDS: FieldSchema = {
+  id: { type: 'number' },
+  text: { type: 'string' },
+  detailDescriptionFlag: { type: 'boolean' },
+  internalAnalysisFlag: { type: 'boolean' },
+  resolutionFlag: { type: 'boolean' },
+  dateCreated: { type: 'datetime' },
+};
+const COMPANY_FIELDS: FieldSchema = {
+  id: { type: 'number' },
+  identifier: { type: 'string' },
+  name: { type: 'string' },
+  deletedFlag: { type: 'boolean' },
+  'status/id': { type: 'number' },
+  'status/name': { type: 'string' },
+};
+const COMPANY_CHILD_FIELDS: FieldSchema = { 'types/id': { type: 'number' }, 'types/name': { type: 'string' } };
+
+const ticketIdOf = (c: Context): number | undefined => (/^\d+$/.test(c.req.param('id') ?? '') ? Number(c.req.param('id')) : undefined);
+const notFound = (c: Context, what: string, id: string | undefined) =>
+  cwError(c, 404, 'NotFound', `${what} ID ${id ?? ''} not found`);
+
+/** Routes under `/{codebase}apis/3.0/`; authentication is checked before these run (connectwise-server.ts). */
+export function connectWiseApiRoutes(state: ConnectWiseState): Hono<CwEnv> {
+  const api = new Hono<CwEnv>();
+
+  api.get('/service/tickets', (c) => respondWithList(c, state.ticketList(), { schema: TICKET_FIELDS }));
+
+  api.get('/service/tickets/count', (c) => {
+    const conditions = c.req.query('conditions');
+    try {
+      const rows = conditions ? state.ticketList().filter(parseConditions(conditions, TICKET_FIELDS)) : state.ticketList();
+      return c.json({ count: rows.length });
+    } catch (error) {
+      if (error instanceof ConditionsError) return cwError(c, 400, 'InvalidObject', error.message);
+      throw error;
+    }
+  });
+
+  api.get('/service/tickets/:id', (c) => {
+    const id = ticketIdOf(c);
+    const ticket = id === undefined ? undefined : state.ticketJson(id);
+    return ticket ? c.json(ticket) : notFound(c, 'Ticket', c.req.param('id'));
+  });
+
+  api.patch('/service/tickets/:id', async (c) => {
+    const id = ticketIdOf(c);
+    if (id === undefined || !state.hasTicket(id)) return notFound(c, 'Ticket', c.req.param('id'));
+    const ops = await c.req.json().catch(() => undefined);
+    if (!Array.isArray(ops) || ops.length === 0) {
+      return cwError(c, 400, 'InvalidObject', 'The request body must be a JSON Patch array.');
+    }
+    for (const op of ops as { op?: string; path?: string; value?: unknown }[]) {
+      const path = String(op.path ?? '').replace(/^\//, '').toLowerCase();
+      if (op.op !== 'replace') return cwError(c, 400, 'InvalidObject', `Unsupported patch operation "${op.op}".`);
+      if (path === 'status') {
+        const value = (op.value ?? {}) as { id?: number; name?: string };
+        if (!state.setStatus(id, value)) {
+          return cwError(c, 400, 'InvalidObject', 'ticket object is invalid', [
+            { code: 'InvalidObject', message: 'The status is not valid for this board.', resource: 'ticket', field: 'status' },
+          ]);
+        }
+      } else if (path === 'summary' && typeof op.value === 'string' && op.value.length > 0) {
+        state.setSummary(id, op.value);
+      } else {
+        return cwError(c, 400, 'InvalidObject', `The sandbox cannot patch "${op.path}".`);
+      }
+    }
+    return c.json(state.ticketJson(id));
+  });
+
+  api.get('/service/tickets/:id/notes', (c) => {
+    const id = ticketIdOf(c);
+    if (id === undefined || !state.hasTicket(id)) return notFound(c, 'Ticket', c.req.param('id'));
+    return respondWithList(c, state.notes(id).map(noteJson), { schema: NOTE_FIELDS });
+  });
+
+  api.post('/service/tickets/:id/notes', async (c) => {
+    const id = ticketIdOf(c);
+    if (id === undefined || !state.hasTicket(id)) return notFound(c, 'Ticket', c.req.param('id'));
+    const body = (await c.req.json().catch(() => undefined)) as Record<string, unknown> | undefined;
+    if (!body || typeof body !== 'object' || Array.isArray(body)) {
+      return cwError(c, 400, 'InvalidObject', 'serviceNote object is invalid');
+    }
+    if (typeof body.text !== 'string' || body.text.trim() === '') {
+      return cwError(c, 400, 'InvalidObject', 'serviceNote object is invalid', [
+        { code: 'MissingRequiredField', message: 'text is required.', resource: 'serviceNote', field: 'text' },
+      ]);
+    }
+    const flag = (name: string) => body[name] === true;
+    if (!flag('detailDescriptionFlag') && !flag('internalAnalysisFlag') && !flag('resolutionFlag')) {
+      // reference/connectwise.md: a note with none of the three type flags is refused with this sentence.
+      return cwError(c, 400, 'InvalidObject', 'serviceNote object is invalid', [
+        {
+          code: 'InvalidObject',
+          message: 'Please choose where to display the notes in order to save this record.',
+          resource: 'serviceNote',
+          field: 'detailDescriptionFlag',
+        },
+      ]);
+    }
+    const note = state.addNote(id, {
+      text: body.text,
+      detailDescriptionFlag: flag('detailDescriptionFlag'),
+      internalAnalysisFlag: flag('internalAnalysisFlag'),
+      resolutionFlag: flag('resolutionFlag'),
+      // Absent means "notify": the reference says to send false so no e-mail goes out.
+      processNotifications: body.processNotifications !== false,
+      createdBy: c.get('member').identifier,
+    });
+    return c.json(noteJson(note), 201);
+  });
+
+  api.get('/service/boards/:id/statuses', (c) => {
+    const board = state.boards.find((b) => String(b.id) === c.req.param('id'));
+    if (!board) return notFound(c, 'Board', c.req.param('id'));
+    const rows = board.statuses.map((s, i) => ({
+      id: s.id,
+      name: s.name,
+      board: { id: board.id, name: board.name },
+      sortOrder: i,
+      closedStatus: s.closedStatus,
+      inactive: false,
+    }));
+    return respondWithList(c, rows, { schema: { id: { type: 'number' }, name: { type: 'string' } } });
+  });
+
+  api.get('/company/companies', (c) =>
+    respondWithList(c, state.companies as unknown as Record<string, unknown>[], {
+      schema: COMPANY_FIELDS,
+      childSchema: COMPANY_CHILD_FIELDS,
+    }),
+  );
+  api.get('/company/companies/:id', (c) => {
+    const company = state.companies.find((x) => String(x.id) === c.req.param('id'));
+    return company ? c.json(company) : notFound(c, 'Company', c.req.param('id'));
+  });
+
+  api.get('/system/info', (c) =>
+    c.json({ version: 'v2025.1.10431', isCloud: true, serverTimeZone: 'Eastern Standard Time', cloudRegion: 'NA' }),
+  );
+  api.get('/system/myAccount', (c) => {
+    const m = c.get('member');
+    return c.json({ id: m.id, identifier: m.identifier, firstName: m.firstName, lastName: m.lastName, officeEmail: m.officeEmail, inactiveFlag: false });
+  });
+
+  api.all('*', (c) => cwError(c, 404, 'NotFound', 'The requested resource was not found.'));
+  return api;
+}
+
+function noteJson(n: CwNote): Record<string, unknown> {
+  return {
+    id: n.id,
+    ticketId: n.ticketId,
+    text: n.text,
+    detailDescriptionFlag: n.detailDescriptionFlag,
+    internalAnalysisFlag: n.internalAnalysisFlag,
+    resolutionFlag: n.resolutionFlag,
+    issueFlag: false,
+    member: { identifier: n.createdBy },
+    createdBy: n.createdBy,
+    dateCreated: n.dateCreated,
+    // The reference warns these echo oddly on real instances; always false here so clients judge by the type flags.
+    internalFlag: false,
+    externalFlag: false,
+    _info: { lastUpdated: n.dateCreated, updatedBy: n.createdBy },
+  };
+}

@@ -1,0 +1,209 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox, CW_COMPANY_IDS, type Sandbox } from '../../src/sandbox/index.js';
+import { connectWiseClient } from './clients.js';
+
+let sb: Sandbox;
+let cw: ReturnType<typeof connectWiseClient>;
+const now = new Date('2026-11-26T10:00:00Z');
+// A simulated clock a second further on at each reading, so "bumps lastUpdated" is deterministic.
+let tick = now.getTime();
+const clock = () => new Date((tick += 1000));
+
+beforeAll(async () => {
+  sb = await startSandbox({ now, clock });
+  cw = connectWiseClient(sb);
+});
+afterAll(() => sb.close());
+
+const links = (res: Response) =>
+  Object.fromEntries([...(res.headers.get('link') ?? '').matchAll(/<([^>]+)>; rel="(\w+)"/g)].map((m) => [m[2]!, m[1]!]));
+
+describe('ConnectWise: discovery and authentication', () => {
+  it('answers companyinfo with the codebase, and null for an unknown company', async () => {
+    const info = await (await fetch(`${sb.connectwise.url}/login/companyinfo/TAILSPIN`)).json();
+    expect(info).toMatchObject({ Codebase: 'v2025_1/', CompanyID: 'tailspin', IsCloud: 'True' });
+    const unknown = await fetch(`${sb.connectwise.url}/login/companyinfo/nobody`);
+    expect(unknown.status).toBe(200);
+    expect(await unknown.json()).toBeNull();
+  });
+
+  it('refuses a request without credentials, with a CW-shaped 401', async () => {
+    const res = await fetch(`${cw.base}/system/info`, { headers: { clientId: sb.connectwise.clientId, Accept: cw.headers.Accept } });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ code: 'Unauthorized', message: expect.any(String) });
+  });
+
+  it('refuses wrong keys and a missing clientId header', async () => {
+    const wrong = `Basic ${Buffer.from(`tailspin+${sb.connectwise.publicKey}:nope`).toString('base64')}`;
+    expect((await cw.get('/system/info', { Authorization: wrong })).status).toBe(401);
+    const res = await fetch(`${cw.base}/system/info`, { headers: { Authorization: cw.headers.Authorization, Accept: cw.headers.Accept } });
+    expect(res.status).toBe(401);
+  });
+
+  it('requires the vnd Accept type first', async () => {
+    expect((await cw.get('/system/info', { Accept: 'application/json' })).status).toBe(400);
+    expect((await cw.get('/system/info')).status).toBe(200);
+  });
+
+  it('answers 404 on a stale codebase, the cue to re-discover', async () => {
+    const res = await fetch(`${sb.connectwise.url}/v2024_1/apis/3.0/system/info`, { headers: cw.headers });
+    expect(res.status).toBe(404);
+  });
+
+  it('accepts Hosted API cookies on myAccount for a known member, and only with the right hash', async () => {
+    const member = sb.connectwise.state.member('jsmith')!;
+    const cookie = (hash: string) => `companyName=tailspin; memberHash=${hash}; memberId=jsmith; memberContext=web`;
+    const ok = await fetch(`${cw.base}/system/myAccount`, { headers: { clientId: cw.headers.clientId, Accept: cw.headers.Accept, Cookie: cookie(member.memberHash) } });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ identifier: 'jsmith' });
+    const forged = await fetch(`${cw.base}/system/myAccount`, { headers: { clientId: cw.headers.clientId, Accept: cw.headers.Accept, Cookie: cookie('0'.repeat(32)) } });
+    expect(forged.status).toBe(401);
+    // Cookies authenticate the identity endpoints only, never ticket data.
+    const tickets = await fetch(`${cw.base}/service/tickets`, { headers: { clientId: cw.headers.clientId, Accept: cw.headers.Accept, Cookie: cookie(member.memberHash) } });
+    expect(tickets.status).toBe(401);
+  });
+});
+
+describe('ConnectWise: tickets', () => {
+  it('filters onboarding tickets by board and status and returns the reference fields', async () => {
+    const res = await cw.get(`/service/tickets?conditions=${encodeURIComponent('board/name="Onboarding" AND status/name="New"')}`);
+    const tickets = (await res.json()) as { id: number; customFields: { caption: string; value?: string }[] }[];
+    expect(tickets.map((t) => t.id)).toEqual([48101, 48102, 48103, 48104, 48105, 48106, 48107]);
+    const bram = tickets[0]!;
+    expect(bram).toMatchObject({
+      summary: 'New starter: Bram de Vries',
+      board: { id: 23, name: 'Onboarding' },
+      status: { name: 'New' },
+      company: { id: CW_COMPANY_IDS.contoso, identifier: 'ContosoLtd' },
+      contactEmailAddress: 'anouk.hendriks@contoso.example',
+      type: { name: 'New Starter' },
+    });
+    // Start date is the day after `now` in Amsterdam, returned as midnight UTC.
+    expect(bram.customFields.find((f) => f.caption === 'Start date')?.value).toBe('2026-11-27T00:00:00Z');
+    const henry = tickets.find((t) => t.id === 48104)!;
+    expect(henry.customFields.find((f) => f.caption === 'Start date')).not.toHaveProperty('value');
+  });
+
+  it('parses datetimes in brackets, integers, contains and OR', async () => {
+    const q = async (c: string) => ((await (await cw.get(`/service/tickets?conditions=${encodeURIComponent(c)}`)).json()) as { id: number }[]).map((t) => t.id);
+    // Seeded lastUpdated values are hours before `now`: 48110 −10 h, 48111 −8 h, 48112 −3 h, 48101 −30 h, 48102 −28 h.
+    expect(await q('lastUpdated > [2026-11-25T23:00:00Z]')).toEqual([48110, 48111, 48112]);
+    expect(await q('_info/lastUpdated <= [2026-11-25T04:00:00Z] AND board/id = 23')).toEqual([48101, 48108]);
+    expect(await q(`company/id = ${CW_COMPANY_IDS.northwind}`)).toEqual([48106, 48113]);
+    expect(await q('summary contains "mfa" OR type/name = "Leaver"')).toEqual([48112]);
+    expect(await q('status/id != 150 AND board/name = "Onboarding"')).toEqual([48108]);
+  });
+
+  it('refuses unparseable conditions with a CW error body', async () => {
+    for (const bad of ['board/name = Onboarding', 'lastUpdated > "2026-11-20"', 'board/name ==', 'nosuchfield = 1', 'board/name = "x" AND']) {
+      const res = await cw.get(`/service/tickets?conditions=${encodeURIComponent(bad)}`);
+      expect(res.status, bad).toBe(400);
+      expect(await res.json()).toMatchObject({ code: 'InvalidObject', message: expect.any(String), errors: [expect.objectContaining({ resource: 'conditions' })] });
+    }
+  });
+
+  it('orders by lastUpdated and id', async () => {
+    const ids = async (o: string) => ((await (await cw.get(`/service/tickets?orderBy=${encodeURIComponent(o)}&pageSize=3`)).json()) as { id: number }[]).map((t) => t.id);
+    expect(await ids('id desc')).toEqual([48113, 48112, 48111]);
+    expect(await ids('lastUpdated asc')).toEqual([48108, 48113, 48101]);
+    expect((await cw.get('/service/tickets?orderBy=bogus%20asc')).status).toBe(400);
+  });
+
+  it('pages companies with a Link header whose next is absent on the last page', async () => {
+    const first = await cw.get('/company/companies?conditions=deletedFlag=false&fields=id,identifier,name&pageSize=50');
+    const rows = (await first.json()) as Record<string, unknown>[];
+    expect(rows).toHaveLength(50);
+    expect(Object.keys(rows[0]!).sort()).toEqual(['id', 'identifier', 'name']);
+    let next = links(first).next;
+    const seen = rows.length;
+    let total = seen;
+    let pages = 1;
+    while (next) {
+      const res = await fetch(next, { headers: cw.headers });
+      total += ((await res.json()) as unknown[]).length;
+      next = links(res).next;
+      pages += 1;
+    }
+    expect(pages).toBe(3);
+    expect(total).toBe(117); // 120 companies, 3 deleted
+  });
+
+  it('defaults to 25 per page and caps pageSize at 1000', async () => {
+    const res = await cw.get('/company/companies');
+    expect(((await res.json()) as unknown[]).length).toBe(25);
+    expect(links(res)).toHaveProperty('next');
+    const big = await cw.get('/company/companies?pageSize=5000');
+    expect(((await big.json()) as unknown[]).length).toBe(120);
+    expect(links(big)).not.toHaveProperty('next');
+  });
+
+  it('supports childConditions on company types', async () => {
+    const res = await cw.get(`/company/companies?pageSize=1000&childConditions=${encodeURIComponent('types/name="Prospect"')}`);
+    expect(((await res.json()) as unknown[]).length).toBe(11);
+  });
+
+  it('answers 404 with a CW body for a missing ticket', async () => {
+    const res = await cw.get('/service/tickets/1');
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ code: 'NotFound' });
+  });
+
+  it('moves a ticket by JSON Patch and bumps lastUpdated', async () => {
+    const before = (await (await cw.get('/service/tickets/48110')).json()) as { _info: { lastUpdated: string } };
+    const res = await cw.send('PATCH', '/service/tickets/48110', [{ op: 'replace', path: 'status', value: { id: 2 } }]);
+    expect(res.status).toBe(200);
+    const after = (await res.json()) as { status: { name: string }; _info: { lastUpdated: string } };
+    expect(after.status.name).toBe('In Progress');
+    expect(Date.parse(after._info.lastUpdated)).toBeGreaterThan(Date.parse(before._info.lastUpdated));
+    const wrongBoard = await cw.send('PATCH', '/service/tickets/48110', [{ op: 'replace', path: 'status', value: { id: 150 } }]);
+    expect(wrongBoard.status).toBe(400);
+  });
+
+  it('lists board statuses', async () => {
+    const res = await cw.get('/service/boards/23/statuses');
+    expect(((await res.json()) as { name: string }[]).map((s) => s.name)).toEqual(['New', 'In Progress', 'TAP Issued', 'Completed']);
+    expect((await cw.get('/service/boards/999/statuses')).status).toBe(404);
+  });
+});
+
+describe('ConnectWise: notes', () => {
+  it('keeps the initial description as the first Discussion note', async () => {
+    const notes = (await (await cw.get('/service/tickets/48104/notes')).json()) as { text: string; detailDescriptionFlag: boolean }[];
+    expect(notes[0]).toMatchObject({ detailDescriptionFlag: true, text: expect.stringContaining('03/04/2027') });
+  });
+
+  it('refuses a note without any type flag, with the reference message', async () => {
+    const res = await cw.send('POST', '/service/tickets/48112/notes', { text: 'hello', processNotifications: false });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { message: string; errors: { message: string }[] };
+    expect(body.message).toContain('serviceNote object is invalid');
+    expect(body.errors[0]!.message).toBe('Please choose where to display the notes in order to save this record.');
+    expect(sb.connectwise.state.notes(48112)).toHaveLength(1);
+  });
+
+  it('stores an internal note with its flags and processNotifications, and bumps lastUpdated', async () => {
+    const before = Date.parse(((await (await cw.get('/service/tickets/48112')).json()) as { _info: { lastUpdated: string } })._info.lastUpdated);
+    const res = await cw.send('POST', '/service/tickets/48112/notes', {
+      text: 'TAP issued', detailDescriptionFlag: false, internalAnalysisFlag: true, resolutionFlag: false, processNotifications: false,
+    });
+    expect(res.status).toBe(201);
+    const stored = sb.connectwise.state.notes(48112).at(-1)!;
+    expect(stored).toMatchObject({ text: 'TAP issued', internalAnalysisFlag: true, detailDescriptionFlag: false, processNotifications: false, createdBy: 'tapconnector' });
+    const after = Date.parse(((await (await cw.get('/service/tickets/48112')).json()) as { _info: { lastUpdated: string } })._info.lastUpdated);
+    expect(after).toBeGreaterThan(before);
+    const internalOnly = await cw.get(`/service/tickets/48112/notes?conditions=${encodeURIComponent('internalAnalysisFlag = true')}`);
+    expect(((await internalOnly.json()) as unknown[]).length).toBe(1);
+  });
+});
+
+describe('ConnectWise: Hosted API host page', () => {
+  it('frames the connector URL with [cw_id] replaced and carries the member authentication', async () => {
+    const page = `${sb.connectwise.url}/hosted-host?url=${encodeURIComponent('http://127.0.0.1:9/cw/hosted?id=[cw_id]')}&id=48112&member=jsmith`;
+    const html = await (await fetch(page)).text();
+    expect(html).toContain('http://127.0.0.1:9/cw/hosted?id=48112');
+    expect(html).toContain("hosted_request === 'getMemberAuthentication'");
+    expect(html).toContain(sb.connectwise.state.member('jsmith')!.memberHash);
+    expect(html).toContain(`"site":"${new URL(sb.connectwise.url).host}"`);
+    expect((await fetch(`${sb.connectwise.url}/hosted-host?url=x&id=1`)).status).toBe(400);
+  });
+});
