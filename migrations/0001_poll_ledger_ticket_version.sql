@@ -1,0 +1,1 @@
+ALTER TABLE `poll_ledger` ADD `ticket_updated_at` text;

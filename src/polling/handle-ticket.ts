@@ -1,0 +1,137 @@
+import type { PsaKind } from '../config.js';
+import type { TenantMapping } from '../db/mappings.js';
+import type { PollLedgerRow } from '../db/schema.js';
+import { AppError, REFUSAL_CODES } from '../errors.js';
+import { errorForLog } from '../logger.js';
+import type { PsaConnector, PsaTicket } from '../psa/port.js';
+import { readOnboardingInputs, type OnboardingInputs } from '../psa/ticket-fields.js';
+import { onboardingDetailsMissingNote, scheduledNote, unclearStartDateNote } from '../tap/note.js';
+import { describeError, doneStatusFor, fieldSettings, isCycleAbort, POLLER_REQUESTED_BY, type OnboardingDeps } from './deps.js';
+import { fingerprint, mappingPart, planIssue, splitFingerprint, userRetryAt } from './plan.js';
+import type { LedgerState } from './store.js';
+
+export type TicketOutcome = 'unchanged' | 'issued' | 'scheduled' | 'refused' | 'needs_input' | 'waiting_user' | 'failed';
+
+/** States a changed mapping can resolve (a refusal fixed by an admin, a moved activation hour). */
+const MAPPING_SENSITIVE = new Set(['refused', 'failed', 'scheduled', 'waiting_user']);
+
+/**
+ * One onboarding ticket: skip it when the ledger says nothing changed, else read its inputs and either ask for
+ * details, schedule the pass, or issue it now through ticket-issuance (the same path as the button).
+ * Throws only errors that should stop the cycle (see isCycleAbort).
+ */
+export function createTicketHandler(deps: OnboardingDeps) {
+  const { store, now } = deps;
+
+  async function handle(psa: PsaKind, connector: PsaConnector, ticket: PsaTicket): Promise<TicketOutcome> {
+    const ledger = store.ledger(psa, ticket.id);
+    // One pass per onboarding ticket: after that only the button issues (and re-issues).
+    if (ledger?.state === 'issued') return 'unchanged';
+    const version = ticket.lastUpdated ?? null;
+    const mapping = deps.mappings.get(psa, ticket.companyId);
+    const stored = splitFingerprint(ledger?.inputFingerprint);
+    const mappingChanged = ledger !== undefined && MAPPING_SENSITIVE.has(ledger.state) && stored.mapping !== mappingPart(mapping);
+    // Unchanged since the last look: no need to read the text (on ConnectWise that would be a request).
+    if (ledger && version !== null && ledger.ticketUpdatedAt === version && !mappingChanged) return 'unchanged';
+    // The scheduler is issuing this ticket right now; the next cycle sees what it did.
+    if (store.scheduled(psa, ticket.id)?.state === 'issuing') return 'unchanged';
+
+    let inputs: OnboardingInputs;
+    try {
+      inputs = await readOnboardingInputs(ticket, fieldSettings(deps.config, psa), () => connector.getTicketDescription(ticket));
+    } catch (error) {
+      if (isCycleAbort(error)) throw error;
+      return fail(psa, ticket, null, error);
+    }
+    const print = fingerprint(ticket.companyId, inputs, mapping);
+    if (ledger && splitFingerprint(print).inputs === stored.inputs && !mappingChanged) {
+      store.touch(psa, ticket.id, version);
+      return 'unchanged';
+    }
+    return decide(psa, ticket, inputs, mapping, ledger, { fingerprint: print, ticketUpdatedAt: version });
+  }
+
+  async function decide(
+    psa: PsaKind,
+    ticket: PsaTicket,
+    inputs: OnboardingInputs,
+    mapping: TenantMapping | undefined,
+    ledger: PollLedgerRow | undefined,
+    seen: { fingerprint: string; ticketUpdatedAt: string | null },
+  ): Promise<TicketOutcome> {
+    const record = (state: LedgerState, extra: { issuanceId?: string; detail?: string } = {}) => store.record(psa, ticket.id, { state, ...seen, ...extra }, now());
+    const upn = inputs.userPrincipalName;
+    const date = inputs.startDate;
+
+    if (!upn || date.kind !== 'date') {
+      store.cancel(psa, ticket.id, now());
+      const note =
+        date.kind === 'unclear' && upn
+          ? unclearStartDateNote({ text: date.text, source: date.source, reason: date.reason })
+          : onboardingDetailsMissingNote({ missingUser: !upn, missingStartDate: date.kind !== 'date' });
+      await deps.tickets.postInfoNote(psa, ticket.id, note);
+      record('needs_input', { detail: !upn ? 'no user on the ticket' : date.kind === 'unclear' ? `start date ${date.reason}` : 'no start date' });
+      return 'needs_input';
+    }
+
+    const plan = planIssue(date.date, mapping, now(), deps.config.polling.leadDays);
+    if (plan.kind === 'schedule' && mapping) {
+      const row = store.scheduled(psa, ticket.id);
+      const same =
+        row?.state === 'pending' && row.userPrincipalName === upn && row.startAt === plan.startAt.toISOString() && (ledger?.state === 'waiting_user' || row.issueAt === plan.issueAt.toISOString());
+      if (same) {
+        // Nothing the user would notice changed (text reworded, mapping re-saved): no second note.
+        record(ledger?.state === 'waiting_user' ? 'waiting_user' : 'scheduled');
+        return 'unchanged';
+      }
+      store.schedule({ psa, ticketId: ticket.id, companyId: ticket.companyId, userPrincipalName: upn, startDate: date.date, startAt: plan.startAt, issueAt: plan.issueAt }, now());
+      await deps.tickets.postInfoNote(psa, ticket.id, scheduledNote({ userPrincipalName: upn, startAt: plan.startAt, issueAt: plan.issueAt, timeZone: mapping.timeZone }));
+      record('scheduled', { detail: `issue at ${plan.issueAt.toISOString()}` });
+      return 'scheduled';
+    }
+
+    store.cancel(psa, ticket.id, now());
+    // The attempt at (or after) the start is the last one; before it, a missing account is waited for quietly.
+    const final = !plan.startAt || plan.startAt.getTime() <= now().getTime();
+    try {
+      const result = await deps.tickets.issueForTicket({
+        psa,
+        ticketId: ticket.id,
+        trigger: 'poller',
+        requestedBy: POLLER_REQUESTED_BY,
+        ticket,
+        userPrincipalName: upn,
+        startDate: date.date,
+        doneStatus: doneStatusFor(deps.config, psa),
+        quietRefusals: final ? [] : ['USER_NOT_FOUND'],
+      });
+      record('issued', { issuanceId: result.issuanceId, detail: result.status });
+      return 'issued';
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'USER_NOT_FOUND' && !final && plan.startAt) {
+        const retryAt = userRetryAt(1, now(), plan.startAt);
+        store.schedule({ psa, ticketId: ticket.id, companyId: ticket.companyId, userPrincipalName: upn, startDate: date.date, startAt: plan.startAt, issueAt: retryAt, attempts: 1 }, now());
+        record('waiting_user', { detail: `account not found; next try ${retryAt.toISOString()}` });
+        return 'waiting_user';
+      }
+      if (error instanceof AppError && REFUSAL_CODES.has(error.code)) {
+        record('refused', { detail: error.code });
+        return 'refused';
+      }
+      if (isCycleAbort(error)) throw error;
+      return fail(psa, ticket, seen.fingerprint, error);
+    }
+  }
+
+  /**
+   * Unexpected and not retryable: recorded without a version so the ticket is read again when next listed, and looked
+   * at again when its inputs change (a read that failed has no fingerprint, so it is retried the next time it is listed).
+   */
+  function fail(psa: PsaKind, ticket: PsaTicket, print: string | null, error: unknown): TicketOutcome {
+    deps.logger.error({ psa, ticketId: ticket.id, err: errorForLog(error) }, 'onboarding ticket failed');
+    store.record(psa, ticket.id, { state: 'failed', fingerprint: print, ticketUpdatedAt: null, detail: describeError(error) }, now());
+    return 'failed';
+  }
+
+  return { handle };
+}

@@ -1,0 +1,95 @@
+import { startLoop, type BackgroundLoop } from '../background.js';
+import { PSA_KINDS, type PsaKind } from '../config.js';
+import { AppError } from '../errors.js';
+import type { Services } from '../services.js';
+import { isOnboardingConfigured, type OnboardingDeps } from './deps.js';
+import { createOnboardingPoller } from './poller.js';
+import { createOnboardingScheduler } from './scheduler.js';
+import { createPollingStore } from './store.js';
+
+export { createOnboardingPoller, type CycleSummary, type OnboardingPoller, type PollerDeps } from './poller.js';
+export { createOnboardingScheduler, type OnboardingScheduler, type SchedulerSummary } from './scheduler.js';
+export { createPollingStore, type PollingStore } from './store.js';
+export { planIssue, issueInstant, userRetryAt } from './plan.js';
+
+export interface OnboardingWorkers {
+  /** The PSAs being polled (empty when onboarding is configured nowhere). */
+  readonly psas: readonly PsaKind[];
+  stop(): Promise<void>;
+}
+
+/** The scheduler never sleeps longer than this, so a row the poller adds is picked up within a minute at worst. */
+const SCHEDULER_MAX_SLEEP_MS = 60_000;
+/** Backoff after failed cycles: the interval doubled per failure, at most 30 minutes, at least any Retry-After. */
+const MAX_BACKOFF_MS = 30 * 60_000;
+
+/**
+ * One poller loop per PSA with onboarding configured (`poller:connectwise`, `poller:halo` in /readyz), each with its
+ * own backoff so a throttled PSA does not hold up the other, plus the scheduler loop. Nothing starts when no PSA has
+ * onboarding configured.
+ */
+export type OnboardingServices = Pick<Services, 'config' | 'logger' | 'storage' | 'mappings' | 'entra' | 'connectors' | 'tickets' | 'health' | 'now'>;
+
+export function startOnboardingWorkers(services: OnboardingServices): OnboardingWorkers {
+  const { config, logger, health } = services;
+  const psas = PSA_KINDS.filter((psa) => isOnboardingConfigured(config, psa) && services.connectors[psa] !== undefined);
+  if (psas.length === 0) return { psas, stop: async () => undefined };
+  if (!services.entra) {
+    logger.warn({ psas }, 'onboarding polling is configured but Entra is not; the poller is not started');
+    return { psas: [], stop: async () => undefined };
+  }
+
+  const deps: OnboardingDeps = {
+    store: createPollingStore(services.storage.db),
+    tickets: services.tickets,
+    mappings: services.mappings,
+    config,
+    logger: logger.child({ worker: 'onboarding' }),
+    now: services.now,
+  };
+  const poller = createOnboardingPoller({ ...deps, connectors: services.connectors });
+  const scheduler = createOnboardingScheduler(deps);
+  const intervalMs = config.polling.intervalSeconds * 1000;
+
+  const loops: BackgroundLoop[] = psas.map((psa) => {
+    let retryAfterMs = 0;
+    return startLoop({
+      name: `poller:${psa}`,
+      intervalMs,
+      jitter: 0.1,
+      logger,
+      health,
+      run: async () => {
+        try {
+          await poller.runCycle(psa);
+          retryAfterMs = 0;
+        } catch (error) {
+          retryAfterMs = error instanceof AppError && error.extra.retryAfterSeconds ? error.extra.retryAfterSeconds * 1000 : 0;
+          throw error;
+        }
+      },
+      backoffMs: (failures) => Math.max(retryAfterMs, Math.min(MAX_BACKOFF_MS, intervalMs * 2 ** failures)),
+    });
+  });
+  loops.push(
+    startLoop({
+      name: 'scheduler',
+      // Wakes at the next row's instant (no jitter: the time is the point).
+      intervalMs: () => scheduler.nextDelayMs(SCHEDULER_MAX_SLEEP_MS),
+      logger,
+      health,
+      run: async () => {
+        await scheduler.runDue();
+      },
+      backoffMs: (failures) => Math.min(MAX_BACKOFF_MS, 5_000 * 2 ** failures),
+    }),
+  );
+  logger.info({ psas, intervalSeconds: config.polling.intervalSeconds, leadDays: config.polling.leadDays }, 'onboarding workers started');
+
+  return {
+    psas,
+    async stop() {
+      await Promise.all(loops.map((l) => l.stop()));
+    },
+  };
+}
