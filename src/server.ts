@@ -1,21 +1,17 @@
 import { serve, type ServerType } from '@hono/node-server';
 import type { DestinationStream } from 'pino';
 import { createApp } from './app.js';
+import { composeServices } from './compose.js';
 import { startLoop, type BackgroundLoop } from './background.js';
 import type { Config } from './config.js';
 import { openStorage } from './db/index.js';
-import { createIssuanceLog } from './db/issuances.js';
-import { createMappingStore } from './db/mappings.js';
-import { createNoteOutbox } from './delivery/outbox.js';
 import { SealError } from './delivery/seal.js';
 import { createEntraDirectory } from './entra/index.js';
-import { createHealthRegistry } from './health.js';
 import { createLogger, errorForLog, type Logger } from './logger.js';
 import { createConnectWiseMemberVerifier } from './psa/connectwise/index.js';
 import { createPsaConnectors } from './psa/index.js';
 import { startOnboardingWorkers } from './polling/index.js';
 import type { Services } from './services.js';
-import { createTicketIssuance } from './tap/ticket-issuance.js';
 
 export interface RunningConnector {
   services: Services;
@@ -45,39 +41,19 @@ export interface StartOptions {
 export async function startConnector(config: Config, opts: StartOptions = {}): Promise<RunningConnector> {
   const logger = opts.logger ?? createLogger({ level: config.logLevel, ...(opts.logDestination ? { destination: opts.logDestination } : {}) });
   const storage = openStorage(config.databasePath);
-  const now = () => new Date();
-  const health = createHealthRegistry();
   const entra = config.entra ? createEntraDirectory({ config: config.entra, policyCacheSeconds: config.tap.policyCacheSeconds, logger }) : undefined;
   const connectors = createPsaConnectors(config, logger);
-  const sealKey = config.sealKey;
-
-  const issuances = createIssuanceLog(storage.db);
-  const mappings = createMappingStore(storage.db);
-  const outbox = createNoteOutbox({ db: storage.db, sealKey: sealKey ?? Buffer.alloc(32), connectors, entra, logger, now });
+  const connectwiseMembers = config.connectwise ? createConnectWiseMemberVerifier({ config: config.connectwise, logger }) : undefined;
+  const services = composeServices({ config, logger, storage, entra, connectors, connectwiseMembers });
+  const { outbox, health } = services;
   try {
-    if (!sealKey && outbox.backlog() > 0) throw new SealError('the outbox holds sealed notes but TAP_SEAL_KEY is not set');
+    if (!config.sealKey && outbox.backlog() > 0) throw new SealError('the outbox holds sealed notes but TAP_SEAL_KEY is not set');
     outbox.verifyKey();
   } catch (error) {
     storage.close();
     if (error instanceof SealError) throw new StartupError(`TAP_SEAL_KEY: ${error.message}. Restore the key used before, or the waiting notes cannot be delivered.`);
     throw error;
   }
-  const transaction = <T>(fn: () => T): T => storage.sqlite.transaction(fn)();
-  const tickets = createTicketIssuance({ config, connectors, mappings, issuances, entra, outbox, logger, transaction, now });
-  const services: Services = {
-    config,
-    logger,
-    storage,
-    mappings,
-    issuances,
-    entra,
-    connectors,
-    outbox,
-    tickets,
-    health,
-    now,
-    connectwiseMembers: config.connectwise ? createConnectWiseMemberVerifier({ config: config.connectwise, logger }) : undefined,
-  };
 
   opts.prepare?.(services);
   const app = createApp(services);

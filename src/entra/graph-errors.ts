@@ -1,6 +1,6 @@
 import { GraphClientError, GraphError } from '@microsoft/microsoft-graph-client';
 import { AppError } from '../errors.js';
-import { retryAfterSeconds } from './retry-after.js';
+import { retryAfterSeconds } from '../retry-after.js';
 
 const DEFAULT_RETRY_AFTER_SECONDS = 60;
 

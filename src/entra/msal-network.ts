@@ -1,6 +1,6 @@
 import { AuthError, ServerError, type INetworkModule, type NetworkRequestOptions, type NetworkResponse } from '@azure/msal-node';
 import type { Fetch } from './http.js';
-import { retryAfterSeconds } from './retry-after.js';
+import { retryAfterSeconds } from '../retry-after.js';
 
 const TOKEN_TIMEOUT_MS = 30_000;
 

@@ -1,5 +1,5 @@
 import pRetry from 'p-retry';
-import { retryAfterMs } from './retry-after.js';
+import { retryAfterMs } from '../retry-after.js';
 
 export interface ReadRetryPolicy {
   /** Retries after the first attempt. */

@@ -3,7 +3,7 @@ import { openIdConfigurationSchema } from './graph-schemas.js';
 import type { Fetch } from './http.js';
 import { isGuid, normaliseDomain } from './paths.js';
 import { retryRead, type ReadRetryPolicy } from './read-retry.js';
-import { retryAfterSeconds } from './retry-after.js';
+import { retryAfterSeconds } from '../retry-after.js';
 
 const FOUND_TTL_MS = 24 * 60 * 60 * 1000;
 const UNKNOWN_TTL_MS = 10 * 60 * 1000;

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { retryAfterMs } from '../retry-after.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 
@@ -89,8 +90,8 @@ export async function sendWithRetry(deps: HttpDeps, req: PsaHttpRequest): Promis
       failure = error;
     }
     const retryable = response ? response.status === 429 || (response.status >= 500 && resendable) : resendable;
-    const retryAfterMs = response?.status === 429 ? parseRetryAfter(response.headers.get('retry-after'), deps.now()) : undefined;
-    const waitMs = retryAfterMs ?? backoff(attempt, policy, deps.random);
+    const retryAfter = response?.status === 429 ? retryAfterMs(response.headers.get('retry-after'), new Date(deps.now())) : undefined;
+    const waitMs = retryAfter ?? backoff(attempt, policy, deps.random);
     if (!retryable || attempt >= policy.maxAttempts || waited + waitMs > policy.maxTotalWaitMs) {
       if (response) return response;
       throw new AppError('UPSTREAM_UNAVAILABLE', `${deps.vendor} did not answer (${networkReason(failure)}); try again shortly.`, {
@@ -124,14 +125,6 @@ function backoff(attempt: number, policy: RetryPolicy, random: () => number): nu
 }
 
 /** `Retry-After` is either delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
-export function parseRetryAfter(value: string | null, nowMs: number): number | undefined {
-  if (!value) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const at = Date.parse(trimmed);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
-}
-
 function networkReason(error: unknown): string {
   if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return 'timed out';
   return 'connection failed';
@@ -170,7 +163,7 @@ export function errorFromResponse(response: PsaHttpResponse, ctx: FailureContext
     return new AppError('PSA_ERROR', `${ctx.vendor} denied the request (HTTP 403); ${ctx.permissionHint}.${said}`);
   }
   if (status === 429) {
-    const ms = parseRetryAfter(response.headers.get('retry-after'), ctx.now);
+    const ms = retryAfterMs(response.headers.get('retry-after'), new Date(ctx.now));
     const seconds = ms === undefined ? 60 : Math.max(1, Math.ceil(ms / 1000));
     return new AppError('UPSTREAM_THROTTLED', `${ctx.vendor} is throttling the connector; try again in about ${seconds} s.`, {
       retryAfterSeconds: seconds,

@@ -2,14 +2,11 @@ import { Writable } from 'node:stream';
 import { createApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { openStorage } from '../../src/db/index.js';
-import { createIssuanceLog } from '../../src/db/issuances.js';
-import { createMappingStore, type MappingInput } from '../../src/db/mappings.js';
-import { createNoteOutbox } from '../../src/delivery/outbox.js';
-import { createHealthRegistry } from '../../src/health.js';
+import type { MappingInput } from '../../src/db/mappings.js';
+import { composeServices } from '../../src/compose.js';
 import { createLogger } from '../../src/logger.js';
 import type { PsaKind } from '../../src/psa/port.js';
 import type { HostedMemberVerifier, Services } from '../../src/services.js';
-import { createTicketIssuance } from '../../src/tap/ticket-issuance.js';
 import { FakeEntra, FakePsa } from './fakes.js';
 
 export const TEST_SECRETS = {
@@ -77,25 +74,7 @@ export function buildHarness(opts: { env?: Record<string, string | undefined>; n
   entra.now = now;
   const psa = { connectwise: new FakePsa('connectwise'), halo: new FakePsa('halo') };
   const connectors = { connectwise: psa.connectwise, halo: psa.halo };
-  const mappings = createMappingStore(storage.db);
-  const issuances = createIssuanceLog(storage.db);
-  const outbox = createNoteOutbox({ db: storage.db, sealKey: config.sealKey!, connectors, entra, logger, now });
-  const transaction = <T>(fn: () => T): T => storage.sqlite.transaction(fn)();
-  const tickets = createTicketIssuance({ config, connectors, mappings, issuances, entra, outbox, logger, transaction, now });
-  const services: Services = {
-    config,
-    logger,
-    storage,
-    mappings,
-    issuances,
-    entra,
-    connectors,
-    outbox,
-    tickets,
-    health: createHealthRegistry(),
-    now,
-    connectwiseMembers: opts.connectwiseMembers,
-  };
+  const services = composeServices({ config, logger, storage, entra, connectors, connectwiseMembers: opts.connectwiseMembers, now });
   return {
     services,
     app: createApp(services),
@@ -105,7 +84,7 @@ export function buildHarness(opts: { env?: Record<string, string | undefined>; n
     clock,
     config,
     map(psaKind, companyId, input = {}) {
-      mappings.upsert(psaKind, companyId, {
+      services.mappings.upsert(psaKind, companyId, {
         companyName: `Company ${companyId}`,
         tenantId: CONTOSO,
         timeZone: 'Europe/Amsterdam',

@@ -1,5 +1,5 @@
 /**
- * Graph and Entra send `Retry-After` as seconds or as an HTTP date (reference/entra-graph.md, Throttling).
+ * Graph, Entra, ConnectWise and Halo send `Retry-After` as seconds or as an HTTP date (reference/entra-graph.md, Throttling).
  * Returns milliseconds to wait from `now`, or undefined when the header is absent or unreadable.
  */
 export function retryAfterMs(header: string | null | undefined, now: Date): number | undefined {
