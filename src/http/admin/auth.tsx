@@ -1,0 +1,172 @@
+import { randomBytes } from 'node:crypto';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import type { Services } from '../../services.js';
+import { createAttemptThrottle } from '../attempt-throttle.js';
+import { safeEqual } from '../button-auth.js';
+import { clientAddress } from '../client-address.js';
+import type { AdminEnv } from './context.js';
+import { CSRF_FIELD, Layout, Notice, TextField } from './layout.js';
+import { verifyPassword } from './passwords.js';
+import { SESSION_TTL_MS, createSessionStore, type SessionStore } from './sessions.js';
+import { isHttps, isSameOrigin } from './security.js';
+
+/** Failures allowed per window before sign-in is refused outright (the password is then not even checked). */
+export const SIGN_IN_LIMITS = { perAccount: 5, perAddress: 20, windowMs: 15 * 60 * 1000 };
+
+/** A placeholder hash so a wrong username costs the same scrypt work as a wrong password (no username oracle). */
+const DECOY_HASH = `scrypt$32768$8$1$${Buffer.alloc(16, 1).toString('base64')}$${Buffer.alloc(32, 2).toString('base64')}`;
+
+/** `__Host-` cookies are pinned to this host and path "/" and need Secure: used whenever we are served over https. */
+function cookieNames(secure: boolean) {
+  return secure ? { session: '__Host-tap_admin', signIn: '__Host-tap_admin_signin' } : { session: 'tap_admin', signIn: 'tap_admin_signin' };
+}
+
+const safeNext = (next: string | undefined) =>
+  next && /^\/admin(?:\/[A-Za-z0-9/_.~%-]*)?(?:\?[A-Za-z0-9_.~%=&+-]*)?$/.test(next) && !next.startsWith('/admin/sign-') ? next : '/admin/companies';
+
+export function forbiddenPage(c: Context<AdminEnv>, message: string) {
+  return c.html(
+    <Layout title="Request refused" session={c.get('session')}>
+      <Notice kind="error">{message}</Notice>
+      <p>
+        <a href="/admin/companies">Back to the companies</a>
+      </p>
+    </Layout>,
+    403,
+  );
+}
+
+export interface AdminAuth {
+  routes: Hono<AdminEnv>;
+  /** Redirects to sign-in without a valid session; sets `session`. */
+  requireSession: MiddlewareHandler<AdminEnv>;
+  /** Every state-changing request: same origin and the session's CSRF token. */
+  requireCsrf: MiddlewareHandler<AdminEnv>;
+  sessions: SessionStore;
+}
+
+export function adminAuth(services: Services): AdminAuth {
+  const { config, logger } = services;
+  const secure = isHttps(config);
+  const names = cookieNames(secure);
+  const sessions = createSessionStore(services.storage.db, services.now);
+  const clock = () => services.now().getTime();
+  const accountThrottle = createAttemptThrottle({ maxFailures: SIGN_IN_LIMITS.perAccount, windowMs: SIGN_IN_LIMITS.windowMs, now: clock });
+  const addressThrottle = createAttemptThrottle({ maxFailures: SIGN_IN_LIMITS.perAddress, windowMs: SIGN_IN_LIMITS.windowMs, now: clock });
+  const cookieBase = { httpOnly: true, secure, sameSite: 'Strict' as const, path: '/' };
+
+  const signInPage = (c: Context<AdminEnv>, opts: { error?: string; username?: string; next?: string; status?: 200 | 400 | 401 | 403 | 429 }) => {
+    const configured = Boolean(config.admin.passwordHash);
+    // A fresh token per rendering of the form, bound to a short-lived cookie: no session exists yet to hold it.
+    const token = randomBytes(24).toString('base64url');
+    if (configured) setCookie(c, names.signIn, token, { ...cookieBase, maxAge: 15 * 60 });
+    return c.html(
+      <Layout title="Sign in">
+        {configured ? (
+          <form method="post" action="/admin/sign-in" class="card narrow">
+            {opts.error ? <Notice kind="error">{opts.error}</Notice> : null}
+            <input type="hidden" name={CSRF_FIELD} value={token} />
+            <input type="hidden" name="next" value={safeNext(opts.next)} />
+            <TextField name="username" label="Username" value={opts.username} autocomplete="username" required />
+            <TextField name="password" label="Password" type="password" autocomplete="current-password" required />
+            <button type="submit">Sign in</button>
+          </form>
+        ) : (
+          <div class="card narrow">
+            <Notice kind="warn">No admin password is set, so nobody can sign in yet.</Notice>
+            <ol>
+              <li>
+                Run <code>npm run admin:hash-password</code> and type a password (at least 12 characters).
+              </li>
+              <li>
+                Put the printed line in <code>ADMIN_PASSWORD_HASH</code> (and optionally <code>ADMIN_USERNAME</code>, default{' '}
+                <code>admin</code>) in <code>.env</code> or the environment.
+              </li>
+              <li>Restart the connector and come back to this page.</li>
+            </ol>
+          </div>
+        )}
+      </Layout>,
+      opts.status ?? (configured ? 200 : 503),
+    );
+  };
+
+  const routes = new Hono<AdminEnv>();
+  routes.get('/admin/sign-in', (c) => signInPage(c, { next: c.req.query('next') }));
+
+  routes.post('/admin/sign-in', bodyLimit({ maxSize: 16 * 1024, onError: (c) => c.text('Request too large', 413) }), async (c) => {
+    const form = await c.req.parseBody();
+    const text = (key: string) => (typeof form[key] === 'string' ? (form[key] as string) : '');
+    const username = text('username').trim().slice(0, 200);
+    const next = text('next');
+    const expected = getCookie(c, names.signIn);
+    const sameOrigin = isSameOrigin(config, c.req.url, c.req.header('origin'), c.req.header('sec-fetch-site'));
+    if (!sameOrigin || !expected || !safeEqual(text(CSRF_FIELD), expected)) {
+      return signInPage(c, { username, next, status: 403, error: 'The sign-in form had expired. Please try again.' });
+    }
+    if (!config.admin.passwordHash) return signInPage(c, {});
+
+    const address = `address:${clientAddress(c, config.server.trustProxy)}`;
+    const account = `account:${username.toLowerCase()}`;
+    if (addressThrottle.blocked(address) || accountThrottle.blocked(account)) {
+      logger.warn({ address, account }, 'admin sign-in throttled');
+      c.header('Retry-After', String(Math.ceil(SIGN_IN_LIMITS.windowMs / 1000)));
+      return signInPage(c, { username, next, status: 429, error: 'Too many failed sign-ins. Wait 15 minutes and try again.' });
+    }
+    const nameMatches = safeEqual(username, config.admin.username);
+    const passwordMatches = await verifyPassword(text('password'), nameMatches ? config.admin.passwordHash : DECOY_HASH);
+    if (!nameMatches || !passwordMatches) {
+      addressThrottle.fail(address);
+      accountThrottle.fail(account);
+      logger.warn({ address, account }, 'admin sign-in failed');
+      return signInPage(c, { username, next, status: 401, error: 'The username or password is wrong.' });
+    }
+    addressThrottle.succeed(address);
+    accountThrottle.succeed(account);
+    // Rotation: whatever session id the browser brought is ended, and a new one is made (no session fixation).
+    const previous = getCookie(c, names.session);
+    if (previous) sessions.destroy(previous);
+    const { id } = sessions.create(config.admin.username);
+    deleteCookie(c, names.signIn, { path: '/', secure });
+    setCookie(c, names.session, id, { ...cookieBase, maxAge: Math.floor(SESSION_TTL_MS / 1000) });
+    logger.info({ username: config.admin.username }, 'admin signed in');
+    return c.redirect(safeNext(next), 303);
+  });
+
+  const requireSession: MiddlewareHandler<AdminEnv> = async (c, next) => {
+    const id = getCookie(c, names.session);
+    const session = id ? sessions.find(id) : undefined;
+    if (!session) {
+      const wanted = c.req.method === 'GET' ? `${c.req.path}${new URL(c.req.url).search}` : undefined;
+      return c.redirect(`/admin/sign-in${wanted && safeNext(wanted) === wanted ? `?next=${encodeURIComponent(wanted)}` : ''}`, 303);
+    }
+    c.set('session', session);
+    await next();
+  };
+
+  const requireCsrf: MiddlewareHandler<AdminEnv> = async (c, next) => {
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
+    const session = c.get('session');
+    if (!isSameOrigin(config, c.req.url, c.req.header('origin'), c.req.header('sec-fetch-site'))) {
+      return forbiddenPage(c, 'This form was sent from another site and was refused.');
+    }
+    const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+    const given = form[CSRF_FIELD];
+    if (!session || typeof given !== 'string' || !safeEqual(given, session.csrfToken)) {
+      return forbiddenPage(c, 'The form was missing its security token or it had expired. Reload the page and try again.');
+    }
+    await next();
+  };
+
+  routes.post('/admin/sign-out', requireSession, requireCsrf, (c) => {
+    const id = getCookie(c, names.session);
+    if (id) sessions.destroy(id);
+    deleteCookie(c, names.session, { path: '/', secure });
+    logger.info('admin signed out');
+    return c.redirect('/admin/sign-in', 303);
+  });
+
+  return { routes, requireSession, requireCsrf, sessions };
+}

@@ -1,0 +1,159 @@
+import { Hono } from 'hono';
+import type { FC } from 'hono/jsx';
+import type { PsaKind } from '../../config.js';
+import type { Services } from '../../services.js';
+import { filterCompanies, type CompanyDirectory, type CompanyFilter, type CompanyRow } from './company-directory.js';
+import { ADMIN_PAGE_SIZE, pageNumber, type AdminEnv } from './context.js';
+import { CsrfInput, Layout, Notice, Pager, formatInstant, query } from './layout.js';
+
+export const PSA_LABEL: Record<PsaKind, string> = { connectwise: 'ConnectWise', halo: 'HaloPSA' };
+const FILTERS: { value: CompanyFilter; label: string }[] = [
+  { value: 'all', label: 'All' },
+  { value: 'unmapped', label: 'Unmapped' },
+  { value: 'mapped', label: 'Mapped' },
+  { value: 'disabled', label: 'Disabled' },
+];
+
+export const companyHref = (r: { psa: string; companyId: string }) => `/admin/companies/${r.psa}/${encodeURIComponent(r.companyId)}`;
+
+export const StateBadge: FC<{ row: CompanyRow }> = ({ row }) => (
+  <span class={`badge ${row.state}`}>{row.state === 'mapped' ? 'Mapped' : row.state === 'disabled' ? 'Disabled' : 'Unmapped'}</span>
+);
+
+export const TenantCell: FC<{ row: CompanyRow }> = ({ row }) =>
+  row.mapping ? (
+    <>
+      <span>{row.mapping.tenantName ?? row.mapping.tenantDomain ?? row.mapping.tenantId}</span>
+      {row.mapping.tenantDomain && row.mapping.tenantName ? <span class="sub">{row.mapping.tenantDomain}</span> : null}
+      {row.sharedTenant ? (
+        <span class="flag" title="More than one company is mapped to this tenant">
+          Tenant mapped to several companies
+        </span>
+      ) : null}
+    </>
+  ) : (
+    <span class="muted">—</span>
+  );
+
+export function companiesListRoutes(services: Services, directory: CompanyDirectory) {
+  const app = new Hono<AdminEnv>();
+  const enabled = (Object.keys(services.connectors) as PsaKind[]).filter((k) => services.connectors[k]);
+
+  app.get('/admin/companies', async (c) => {
+    const q = (c.req.query('q') ?? '').slice(0, 200);
+    const filterRaw = c.req.query('state') ?? 'all';
+    const filter: CompanyFilter = FILTERS.some((f) => f.value === filterRaw) ? (filterRaw as CompanyFilter) : 'all';
+    const psaRaw = c.req.query('psa');
+    const psa = enabled.find((k) => k === psaRaw);
+    const page = pageNumber(c.req.query('page'));
+    const listing = await directory.listing();
+    const rows = filterCompanies(listing.rows, q, filter, psa);
+    const shown = rows.slice((page - 1) * ADMIN_PAGE_SIZE, page * ADMIN_PAGE_SIZE);
+    const counts = { mapped: 0, unmapped: 0, disabled: 0 };
+    for (const r of listing.rows) counts[r.state] += 1;
+    const session = c.get('session')!;
+    const saved = c.req.query('saved');
+    return c.html(
+      <Layout title="Companies" session={session} section="companies">
+        {saved ? <Notice kind="ok">{saved === 'deleted' ? 'The mapping was deleted.' : 'Saved.'}</Notice> : null}
+        {enabled.length === 0 ? <Notice kind="warn">No PSA is configured: set the ConnectWise or HaloPSA variables and restart.</Notice> : null}
+        {Object.entries(listing.errors).map(([k, message]) => (
+          <Notice kind="error">{`${PSA_LABEL[k as PsaKind]}: companies could not be listed. ${message}`}</Notice>
+        ))}
+        <p class="summary">{`${counts.mapped} mapped · ${counts.unmapped} unmapped · ${counts.disabled} disabled`}</p>
+        <div class="toolbar">
+          <form method="get" action="/admin/companies" class="filters" role="search">
+            <div class="field">
+              <label for="q">Search</label>
+              <input id="q" name="q" type="search" value={q} placeholder="Company, identifier or tenant" />
+            </div>
+            <div class="field">
+              <label for="state">Show</label>
+              <select id="state" name="state">
+                {FILTERS.map((f) => (
+                  <option value={f.value} selected={f.value === filter}>
+                    {f.label}
+                  </option>
+                ))}
+              </select>
+            </div>
+            {enabled.length > 1 ? (
+              <div class="field">
+                <label for="psa">PSA</label>
+                <select id="psa" name="psa">
+                  <option value="">All</option>
+                  {enabled.map((k) => (
+                    <option value={k} selected={k === psa}>
+                      {PSA_LABEL[k]}
+                    </option>
+                  ))}
+                </select>
+              </div>
+            ) : null}
+            <button type="submit">Apply</button>
+          </form>
+          <form method="post" action="/admin/companies/refresh">
+            <CsrfInput session={session} />
+            <button type="submit" class="secondary">
+              Refresh from PSA
+            </button>
+          </form>
+        </div>
+        <table class="list">
+          <caption class="visually-hidden">Companies and their tenant mappings</caption>
+          <thead>
+            <tr>
+              <th scope="col">Company</th>
+              {enabled.length > 1 ? <th scope="col">PSA</th> : null}
+              <th scope="col">State</th>
+              <th scope="col">Tenant</th>
+              <th scope="col">
+                <span class="visually-hidden">Action</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {shown.length === 0 ? (
+              <tr>
+                <td colspan={5}>No company matches.</td>
+              </tr>
+            ) : null}
+            {shown.map((r) => (
+              <tr>
+                <th scope="row">
+                  <a href={companyHref(r)}>{r.name}</a>
+                  {r.identifier && r.identifier !== r.name ? <span class="sub">{r.identifier}</span> : null}
+                  {r.missingFromPsa ? <span class="flag">Not listed by the PSA</span> : null}
+                </th>
+                {enabled.length > 1 ? <td>{PSA_LABEL[r.psa]}</td> : null}
+                <td>
+                  <StateBadge row={r} />
+                </td>
+                <td>
+                  <TenantCell row={r} />
+                </td>
+                <td>
+                  <a href={companyHref(r)} class="action" aria-label={`${r.mapping ? 'Edit' : 'Map'} ${r.name}`}>
+                    {r.mapping ? 'Edit' : 'Map'}
+                  </a>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <Pager page={page} pageSize={ADMIN_PAGE_SIZE} total={rows.length} href={(p) => `/admin/companies${query({ q, state: filter === 'all' ? undefined : filter, psa, page: p })}`} />
+        <p class="muted small">
+          {Object.entries(listing.fetchedAt)
+            .map(([k, at]) => `${PSA_LABEL[k as PsaKind]} listed ${formatInstant(at)}`)
+            .join(' · ')}
+        </p>
+      </Layout>,
+    );
+  });
+
+  app.post('/admin/companies/refresh', (c) => {
+    directory.refresh();
+    return c.redirect('/admin/companies', 303);
+  });
+  return app;
+}

@@ -1,0 +1,190 @@
+import type { Child, FC } from 'hono/jsx';
+import type { AdminSession } from './sessions.js';
+
+/**
+ * Page chrome for every admin page. Everything here goes through hono/jsx, which escapes text and attribute values:
+ * company and tenant names come from customers' systems and must never become markup.
+ */
+export const CSRF_FIELD = '_csrf';
+
+type Section = 'companies' | 'suggestions' | 'mappings' | 'audit' | 'health' | 'none';
+
+const NAV: { section: Section; href: string; label: string }[] = [
+  { section: 'companies', href: '/admin/companies', label: 'Companies' },
+  { section: 'suggestions', href: '/admin/suggestions', label: 'Suggestions' },
+  { section: 'mappings', href: '/admin/mappings', label: 'Import / export' },
+  { section: 'audit', href: '/admin/audit', label: 'Audit' },
+  { section: 'health', href: '/admin/health', label: 'Health' },
+];
+
+export const Layout: FC<{ title: string; session?: AdminSession | undefined; section?: Section; children?: Child }> = ({
+  title,
+  session,
+  section = 'none',
+  children,
+}) => (
+  <html lang="en">
+    <head>
+      <meta charset="utf-8" />
+      <meta name="viewport" content="width=device-width, initial-scale=1" />
+      <title>{`${title} · TAP connector admin`}</title>
+      {/* An empty icon: browsers would otherwise ask for /favicon.ico on every page. */}
+      <link rel="icon" href="data:," />
+      <link rel="stylesheet" href="/admin/assets/admin.css" />
+      <script src="/admin/assets/admin.js" defer></script>
+    </head>
+    <body>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
+      <header class="top">
+        <span class="brand">TAP connector</span>
+        {session ? (
+          <>
+            <nav aria-label="Admin sections">
+              <ul>
+                {NAV.map((item) => (
+                  <li>
+                    <a href={item.href} aria-current={item.section === section ? 'page' : undefined}>
+                      {item.label}
+                    </a>
+                  </li>
+                ))}
+              </ul>
+            </nav>
+            <form method="post" action="/admin/sign-out" class="sign-out">
+              <CsrfInput session={session} />
+              <span class="who">{session.username}</span>
+              <button type="submit" class="link">
+                Sign out
+              </button>
+            </form>
+          </>
+        ) : null}
+      </header>
+      <main id="main" tabindex={-1}>
+        <h1>{title}</h1>
+        {children}
+      </main>
+    </body>
+  </html>
+);
+
+export const CsrfInput: FC<{ session: AdminSession }> = ({ session }) => <input type="hidden" name={CSRF_FIELD} value={session.csrfToken} />;
+
+/** A notice box; `role=alert` only for errors so screen readers announce them without stealing focus for the rest. */
+export const Notice: FC<{ kind: 'error' | 'ok' | 'warn' | 'info'; children?: Child }> = ({ kind, children }) => (
+  <div class={`notice ${kind}`} role={kind === 'error' ? 'alert' : 'status'}>
+    {children}
+  </div>
+);
+
+const describedBy = (name: string, hint?: string, error?: string) =>
+  [hint ? `${name}-hint` : '', error ? `${name}-error` : ''].filter(Boolean).join(' ') || undefined;
+
+const FieldMessages: FC<{ name: string; hint?: string | undefined; error?: string | undefined }> = ({ name, hint, error }) => (
+  <>
+    {hint ? (
+      <p class="hint" id={`${name}-hint`}>
+        {hint}
+      </p>
+    ) : null}
+    {error ? (
+      <p class="field-error" id={`${name}-error`}>
+        {error}
+      </p>
+    ) : null}
+  </>
+);
+
+export const TextField: FC<{
+  name: string;
+  label: string;
+  value?: string | undefined;
+  error?: string | undefined;
+  hint?: string | undefined;
+  type?: string;
+  required?: boolean;
+  autocomplete?: string;
+  inputmode?: 'numeric' | 'text' | 'email';
+}> = ({ name, label, value, error, hint, type = 'text', required, autocomplete, inputmode }) => (
+  <div class={error ? 'field invalid' : 'field'}>
+    <label for={name}>{label}</label>
+    <input
+      id={name}
+      name={name}
+      type={type}
+      value={value ?? ''}
+      required={required}
+      autocomplete={autocomplete}
+      inputmode={inputmode}
+      aria-invalid={error ? 'true' : undefined}
+      aria-describedby={describedBy(name, hint, error)}
+    />
+    <FieldMessages name={name} hint={hint} error={error} />
+  </div>
+);
+
+export const SelectField: FC<{
+  name: string;
+  label: string;
+  value: string;
+  options: { value: string; label: string }[];
+  error?: string | undefined;
+  hint?: string | undefined;
+}> = ({ name, label, value, options, error, hint }) => (
+  <div class={error ? 'field invalid' : 'field'}>
+    <label for={name}>{label}</label>
+    <select id={name} name={name} aria-invalid={error ? 'true' : undefined} aria-describedby={describedBy(name, hint, error)}>
+      {options.map((o) => (
+        <option value={o.value} selected={o.value === value}>
+          {o.label}
+        </option>
+      ))}
+    </select>
+    <FieldMessages name={name} hint={hint} error={error} />
+  </div>
+);
+
+export const CheckboxField: FC<{ name: string; label: string; checked: boolean; hint?: string | undefined; error?: string | undefined }> = ({
+  name,
+  label,
+  checked,
+  hint,
+  error,
+}) => (
+  <div class={error ? 'field check invalid' : 'field check'}>
+    <input id={name} name={name} type="checkbox" value="true" checked={checked} aria-describedby={describedBy(name, hint, error)} />
+    <label for={name}>{label}</label>
+    <FieldMessages name={name} hint={hint} error={error} />
+  </div>
+);
+
+/** Previous/next links keeping the current filters. */
+export const Pager: FC<{ page: number; pageSize: number; total: number; href: (page: number) => string }> = ({ page, pageSize, total, href }) => {
+  const pages = Math.max(1, Math.ceil(total / pageSize));
+  if (pages <= 1) return <p class="count">{`${total} shown`}</p>;
+  return (
+    <nav class="pager" aria-label="Pages">
+      {page > 1 ? <a href={href(page - 1)}>← Previous</a> : <span aria-hidden="true">← Previous</span>}
+      <span>{`Page ${page} of ${pages} (${total} in all)`}</span>
+      {page < pages ? <a href={href(page + 1)}>Next →</a> : <span aria-hidden="true">Next →</span>}
+    </nav>
+  );
+};
+
+/** Instants as "2026-12-01 07:00 UTC": unambiguous for an admin comparing rows with PSA timestamps. */
+export function formatInstant(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** Builds a query string from the non-empty values. */
+export function query(params: Record<string, string | number | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}

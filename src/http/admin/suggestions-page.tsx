@@ -1,0 +1,102 @@
+import { Hono } from 'hono';
+import type { FC } from 'hono/jsx';
+import type { Services } from '../../services.js';
+import { PSA_LABEL, companyHref } from './companies-list.js';
+import type { CompanyDirectory, CompanyRow } from './company-directory.js';
+import { ADMIN_PAGE_SIZE, pageNumber, type AdminEnv } from './context.js';
+import { CsrfInput, Layout, Notice, Pager, query } from './layout.js';
+import type { AdminSession } from './sessions.js';
+import { rowKey, type SuggestionBatch, type SuggestionSources } from './suggestion-sources.js';
+import type { SuggestionReason, TenantSuggestion } from './suggestions.js';
+
+const reasonText = (r: SuggestionReason) =>
+  r.kind === 'psa-tenant-id'
+    ? 'the PSA already records this tenant id for the company'
+    : r.kind === 'email-domain'
+      ? `contacts use ${r.domain}, a verified domain of this tenant`
+      : `name “${r.tenantName}” is ${Math.round(r.similarity * 100)} % similar`;
+
+/** One candidate with its evidence and an Accept button. Accepting posts the tenant id; nothing is mapped otherwise. */
+const SuggestionItem: FC<{ session: AdminSession; row: CompanyRow; s: TenantSuggestion }> = ({ session, row, s }) => (
+  <li class="suggestion">
+    <div>
+      <strong>{s.tenantName ?? s.tenantId}</strong>
+      {s.tenantName ? <span class="sub">{s.tenantId}</span> : null}
+      <ul class="reasons">
+        {s.reasons.map((r) => (
+          <li>{reasonText(r)}</li>
+        ))}
+      </ul>
+      {s.alreadyMappedTo.length ? <span class="flag">{`Already mapped to ${s.alreadyMappedTo.join(', ')}`}</span> : null}
+    </div>
+    <form method="post" action={`${companyHref(row)}/accept`}>
+      <CsrfInput session={session} />
+      <input type="hidden" name="tenant" value={s.tenantId} />
+      <button type="submit" aria-label={`Map ${row.name} to ${s.tenantName ?? s.tenantId}`}>
+        Accept
+      </button>
+    </form>
+  </li>
+);
+
+export const SuggestionList: FC<{ session: AdminSession; row: CompanyRow; batch: SuggestionBatch }> = ({ session, row, batch }) => {
+  const list = batch.byCompany.get(rowKey(row)) ?? [];
+  return (
+    <section class="card" aria-labelledby="suggestions-heading">
+      <h2 id="suggestions-heading">Suggested tenants</h2>
+      {batch.notes.map((n) => (
+        <p class="muted">{n}</p>
+      ))}
+      {list.length ? (
+        <ul class="suggestions">
+          {list.map((s) => (
+            <SuggestionItem session={session} row={row} s={s} />
+          ))}
+        </ul>
+      ) : (
+        <p>No likely tenant found. Enter the customer's domain below.</p>
+      )}
+    </section>
+  );
+};
+
+export function suggestionsPageRoutes(_services: Services, directory: CompanyDirectory, sources: SuggestionSources) {
+  const app = new Hono<AdminEnv>();
+  app.get('/admin/suggestions', async (c) => {
+    const session = c.get('session')!;
+    const page = pageNumber(c.req.query('page'));
+    const listing = await directory.listing();
+    const unmapped = listing.rows.filter((r) => r.state === 'unmapped' && r.company);
+    const batch = await sources.suggest(unmapped);
+    const withSuggestions = unmapped.filter((r) => batch.byCompany.has(rowKey(r)));
+    // Best evidence first, so the admin can work down the list and stop when the matches get weak.
+    withSuggestions.sort((a, b) => batch.byCompany.get(rowKey(b))![0]!.score - batch.byCompany.get(rowKey(a))![0]!.score);
+    const shown = withSuggestions.slice((page - 1) * ADMIN_PAGE_SIZE, page * ADMIN_PAGE_SIZE);
+    return c.html(
+      <Layout title="Suggestions" session={session} section="suggestions">
+        <p>
+          Tenants proposed for unmapped companies, from your partner (GDAP) customers by name, from the domains of the companies'
+          contacts, and from tenant ids the PSA already holds. Nothing is mapped until you accept.
+        </p>
+        {batch.notes.map((n) => (
+          <Notice kind="info">{n}</Notice>
+        ))}
+        <p class="summary">{`${withSuggestions.length} of ${unmapped.length} unmapped companies have a suggestion.`}</p>
+        {shown.map((row) => (
+          <section class="card" aria-label={row.name}>
+            <h2>
+              <a href={companyHref(row)}>{row.name}</a> <span class="sub">{PSA_LABEL[row.psa]}</span>
+            </h2>
+            <ul class="suggestions">
+              {batch.byCompany.get(rowKey(row))!.map((s) => (
+                <SuggestionItem session={session} row={row} s={s} />
+              ))}
+            </ul>
+          </section>
+        ))}
+        <Pager page={page} pageSize={ADMIN_PAGE_SIZE} total={withSuggestions.length} href={(p) => `/admin/suggestions${query({ page: p })}`} />
+      </Layout>,
+    );
+  });
+  return app;
+}
