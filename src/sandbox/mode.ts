@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { loadConfig, type Config } from '../config.js';
 import type { MappingStore } from '../db/mappings.js';
 import { HOSTED_PAGE_PATH } from '../http/connectwise-hosted.js';
+import { hashPassword } from '../http/admin/passwords.js';
 import { defaultSeed, startSandbox } from './index.js';
 
 /** Settings that belong to the simulated world; from the caller's environment only the process settings are kept. */
@@ -20,7 +21,10 @@ export async function prepareSandboxMode(env: NodeJS.ProcessEnv): Promise<{ conf
   const dir = mkdtempSync(join(tmpdir(), 'psa-tap-sandbox-'));
   const kept = Object.fromEntries(KEPT_FROM_ENV.filter((k) => env[k] !== undefined).map((k) => [k, env[k]]));
   const secret = () => randomBytes(24).toString('base64url');
+  // A fresh admin password each start (printed once in the banner) unless the caller brought their own hash.
+  const adminPassword = kept.ADMIN_PASSWORD_HASH ? undefined : secret();
   const generated = {
+    ...(adminPassword ? { ADMIN_PASSWORD_HASH: await hashPassword(adminPassword) } : {}),
     ADMIN_API_TOKEN: (kept.ADMIN_API_TOKEN as string | undefined) ?? secret(),
     CW_BUTTON_SECRET: secret(),
     HALO_BUTTON_SECRET: secret(),
@@ -42,6 +46,7 @@ export async function prepareSandboxMode(env: NodeJS.ProcessEnv): Promise<{ conf
       return [
         '',
         'Sandbox mode: simulated ConnectWise, HaloPSA and Entra/Graph on loopback (nothing real is called).',
+        `  Admin pages: ${url}/admin   user: ${config.admin.username}   password: ${adminPassword ?? '(your ADMIN_PASSWORD_HASH)'}`,
         `  ConnectWise  ${sandbox.connectwise.url}   Halo ${sandbox.halo.url}   Graph ${sandbox.entra.graphBaseUrl}`,
         `  Ticket with the hosted "Issue TAP" page: ${sandbox.connectwise.url}/hosted-host?id=48112&member=jsmith&url=${encodeURIComponent(hosted)}`,
         `  Halo button:  curl -X POST -H "Authorization: Bearer ${generated.HALO_BUTTON_SECRET}" -H "Content-Type: application/json" \\`,
