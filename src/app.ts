@@ -3,7 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { AppError } from './errors.js';
-import { errorForLog } from './logger.js';
+import { errorForLog, requestContext } from './logger.js';
 import type { Services } from './services.js';
 import { adminRoutes } from './http/admin/index.js';
 import { buttonRoutes } from './http/button.js';
@@ -22,12 +22,11 @@ export function createApp(services: Services) {
   app.use(requestId({ limitLength: 64 }));
   app.use(async (c, next) => {
     const started = performance.now();
-    await next();
-    // Method, path and status only: query strings, headers and bodies may carry secrets.
-    logger.info(
-      { requestId: c.get('requestId'), method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
-      'request',
-    );
+    await requestContext.run({ requestId: c.get('requestId') }, async () => {
+      await next();
+      // Method, path and status only: query strings, headers and bodies may carry secrets.
+      logger.info({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
+    });
   });
   // Per-page CSPs (hosted page, admin pages) are set by their routes; this is the API default.
   app.use(
@@ -65,7 +64,7 @@ export function createApp(services: Services) {
   app.onError((error, c) => {
     if (error instanceof AppError) {
       if (error.status >= 500 && error.code !== 'UPSTREAM_UNAVAILABLE') {
-        logger.error({ requestId: c.get('requestId'), code: error.code, err: errorForLog(error.extra.cause ?? error) }, 'request failed');
+        logger.error({ code: error.code, err: errorForLog(error.extra.cause ?? error) }, 'request failed');
       }
       return problemResponse(c, error);
     }
@@ -73,7 +72,7 @@ export function createApp(services: Services) {
       const code = error.status === 413 ? 'PAYLOAD_TOO_LARGE' : error.status === 401 ? 'UNAUTHORIZED' : error.status === 404 ? 'NOT_FOUND' : 'INVALID_REQUEST';
       return problemResponse(c, new AppError(code));
     }
-    logger.error({ requestId: c.get('requestId'), err: errorForLog(error) }, 'unhandled error');
+    logger.error({ err: errorForLog(error) }, 'unhandled error');
     return problemResponse(c, new AppError('INTERNAL'));
   });
   return app;

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
@@ -36,6 +37,9 @@ const REDACT = [
   '*.noteText',
 ];
 
+/** The request being served, if any: every log line written while serving it carries its request id. */
+export const requestContext = new AsyncLocalStorage<{ requestId: string }>();
+
 export function createLogger(opts: { level: string; destination?: DestinationStream }): Logger {
   return pino(
     {
@@ -44,6 +48,7 @@ export function createLogger(opts: { level: string; destination?: DestinationStr
       redact: { paths: REDACT, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
+      mixin: () => requestContext.getStore() ?? {},
     },
     opts.destination,
   );

@@ -83,6 +83,16 @@ describe('POST /v1/psa/{psa}/tickets/{id}/tap', () => {
     expect(note).toContain('<ol><li>Go to https://aka.ms/mysecurityinfo');
   });
 
+  it('carries the request id on every log line written while serving the press', async () => {
+    const res = await press('connectwise', '100');
+    const requestId = res.headers.get('x-request-id');
+    expect(requestId).toMatch(/.{8,}/);
+    const lines = h.logs.map((l) => JSON.parse(l) as { msg: string; requestId?: string });
+    for (const msg of ['temporary access pass issued', 'private note written', 'request']) {
+      expect(lines.find((l) => l.msg === msg)?.requestId, msg).toBe(requestId);
+    }
+  });
+
   it('accepts an HMAC signature once and refuses its replay', async () => {
     const raw = JSON.stringify({ requestedBy: 'runbook' });
     expect((await signed('connectwise', '100', raw)).status).toBe(201);
