@@ -41,6 +41,8 @@ export function createEntraDirectory(opts: EntraDirectoryOptions): EntraDirector
   const graph = createGraphClients({ graphBaseUrl: config.graphBaseUrl, tokens, fetch });
   const retry: ReadRetryPolicy = { ...DEFAULT_READ_RETRY, ...opts.readRetry, sleep: opts.sleep ?? delay, now };
   const policyCache = createSharedCache<TapPolicy>(opts.policyCacheSeconds * 1000, now);
+  // Verified domains change rarely; the button checks a caller-supplied UPN against them on every press.
+  const organizationCache = createSharedCache<TenantOrganization>(opts.policyCacheSeconds * 1000, now);
   const resolveTenantId = createTenantResolver({ authorityHost: config.authorityHost, fetch, retry });
 
   const fail = (error: unknown, ctx: CallContext): AppError => {
@@ -121,21 +123,27 @@ export function createEntraDirectory(opts: EntraDirectoryOptions): EntraDirector
       return roles.map((r): DirectoryRole => ({ id: r.id, displayName: r.displayName ?? '', roleTemplateId: r.roleTemplateId ?? '' }));
     },
 
-    async getOrganization(tenantId) {
+    getOrganization(tenantId, options) {
       const ctx = { tenantId, action: 'read the organization', permission: 'Organization.Read.All' };
-      const body = parse(schema.organizationListSchema, await send(ctx, () => graph(tenantId).api('/organization').get()), ctx);
-      const org = body.value[0];
-      if (!org) throw new AppError('INTERNAL', `Microsoft Graph returned no organization for tenant ${tenantId}.`);
-      return toOrganization(org);
+      return organizationCache(
+        tenantId,
+        async () => {
+          const body = parse(schema.organizationListSchema, await send(ctx, () => graph(tenantId).api('/organization').get()), ctx);
+          const org = body.value[0];
+          if (!org) throw new AppError('INTERNAL', `Microsoft Graph returned no organization for tenant ${tenantId}.`);
+          return toOrganization(org);
+        },
+        options?.fresh,
+      );
     },
 
-    getTapPolicy(tenantId) {
+    getTapPolicy(tenantId, options) {
       const ctx = { tenantId, action: 'read the Temporary Access Pass policy', permission: 'Policy.Read.AuthenticationMethod' };
       return policyCache(tenantId, async () => {
         const path = '/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass';
         const body = parse(schema.tapPolicySchema, await send(ctx, () => graph(tenantId).api(path).get()), ctx);
         return { ...body, defaultLength: body.defaultLength ?? 8 };
-      });
+      }, options?.fresh);
     },
 
     async createTap(tenantId, userId, request) {

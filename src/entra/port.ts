@@ -68,9 +68,10 @@ export interface EntraDirectory {
   getUser(tenantId: string, userPrincipalNameOrId: string): Promise<EntraUser | null>;
   /** Directory roles held directly or through groups (transitive). */
   getDirectoryRoles(tenantId: string, userId: string): Promise<DirectoryRole[]>;
-  getOrganization(tenantId: string): Promise<TenantOrganization>;
-  /** Cached per tenant for TAP_POLICY_CACHE_SECONDS. */
-  getTapPolicy(tenantId: string): Promise<TapPolicy>;
+  /** Cached per tenant for TAP_POLICY_CACHE_SECONDS; `fresh` reads Graph now (admin connection test). */
+  getOrganization(tenantId: string, options?: { fresh?: boolean }): Promise<TenantOrganization>;
+  /** Cached per tenant for TAP_POLICY_CACHE_SECONDS; `fresh` reads Graph now (admin connection test). */
+  getTapPolicy(tenantId: string, options?: { fresh?: boolean }): Promise<TapPolicy>;
   /** Never retried automatically: a replayed create silently replaces a pass already delivered. */
   createTap(tenantId: string, userId: string, request: CreateTapRequest): Promise<CreatedTap>;
   listTaps(tenantId: string, userId: string): Promise<TapMethod[]>;

@@ -6,9 +6,10 @@ export function createSharedCache<T>(ttlMs: number, now: () => Date) {
   const values = new Map<string, { value: T; expiresAt: number }>();
   const loading = new Map<string, Promise<T>>();
 
-  return function get(key: string, load: () => Promise<T>): Promise<T> {
+  /** `fresh` skips a cached value (an admin's connection test must see the tenant as it is now) and refreshes it. */
+  return function get(key: string, load: () => Promise<T>, fresh = false): Promise<T> {
     const cached = values.get(key);
-    if (cached && cached.expiresAt > now().getTime()) return Promise.resolve(cached.value);
+    if (!fresh && cached && cached.expiresAt > now().getTime()) return Promise.resolve(cached.value);
     const pending = loading.get(key);
     if (pending) return pending;
     const request = load()

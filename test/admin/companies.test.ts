@@ -87,7 +87,8 @@ describe('mapping a company', () => {
     expect(html).toContain('Contoso Ltd is now mapped to Contoso Ltd.');
     expect(html).toContain('contoso.example');
     expect(html).toMatch(/data-testid="tap-policy">.*Enabled.*lifetime 60 min \(1 h\) – 480 min \(8 h\), default 60 min \(1 h\) · one-time use optional/);
-    expect(h.entra.calls).toEqual(expect.arrayContaining(['resolveTenantId contoso.example', `getOrganization ${CONTOSO}`, `getTapPolicy ${CONTOSO}`]));
+    // The connection test reads the tenant as it is now, not the issuance cache.
+    expect(h.entra.calls).toEqual(expect.arrayContaining(['resolveTenantId contoso.example', `getOrganization ${CONTOSO} fresh`, `getTapPolicy ${CONTOSO} fresh`]));
     expect(h.services.mappings.get('connectwise', '101')).toMatchObject({
       tenantId: CONTOSO,
       tenantDomain: 'contoso.example',

@@ -125,6 +125,29 @@ describe('organization', () => {
   });
 });
 
+describe('organization cache', () => {
+  const org = { value: [{ id: TENANT_A, displayName: 'Contoso', verifiedDomains: [{ name: 'contoso.com', isDefault: true, isInitial: false }] }] };
+
+  it('reads the organization once per cache period, and again when asked for a fresh copy', async () => {
+    const { entra } = directory({ policyCacheSeconds: 300 });
+    nock(GRAPH).get(`${V1}/organization`).reply(200, org);
+    await entra.getOrganization(TENANT_A);
+    // No interceptor is left: a second request would fail on the blocked network.
+    expect((await entra.getOrganization(TENANT_A)).displayName).toBe('Contoso');
+
+    nock(GRAPH).get(`${V1}/organization`).reply(200, { value: [{ ...org.value[0], displayName: 'Contoso Renamed' }] });
+    expect((await entra.getOrganization(TENANT_A, { fresh: true })).displayName).toBe('Contoso Renamed');
+    expect((await entra.getOrganization(TENANT_A)).displayName).toBe('Contoso Renamed');
+  });
+
+  it('reads the policy afresh for a connection test', async () => {
+    const { entra } = directory({ policyCacheSeconds: 300 });
+    nock(GRAPH).get(POLICY_PATH).reply(200, policy).get(POLICY_PATH).reply(200, { ...policy, state: 'disabled' });
+    expect((await entra.getTapPolicy(TENANT_A)).state).toBe('enabled');
+    expect((await entra.getTapPolicy(TENANT_A, { fresh: true })).state).toBe('disabled');
+  });
+});
+
 describe('TAP policy cache', () => {
   it('reads the policy once per tenant until the cache time passes', async () => {
     const { entra, clock } = directory({ policyCacheSeconds: 300 });

@@ -86,12 +86,12 @@ export class FakeEntra implements EntraDirectory {
     if (!u) throw new AppError('USER_NOT_FOUND');
     return u.roles;
   }
-  async getOrganization(tenantId: string) {
-    this.calls.push(`getOrganization ${tenantId}`);
+  async getOrganization(tenantId: string, options?: { fresh?: boolean }) {
+    this.calls.push(`getOrganization ${tenantId}${options?.fresh ? ' fresh' : ''}`);
     return this.tenant(tenantId).org;
   }
-  async getTapPolicy(tenantId: string) {
-    this.calls.push(`getTapPolicy ${tenantId}`);
+  async getTapPolicy(tenantId: string, options?: { fresh?: boolean }) {
+    this.calls.push(`getTapPolicy ${tenantId}${options?.fresh ? ' fresh' : ''}`);
     return this.tenant(tenantId).policy;
   }
   async createTap(tenantId: string, userId: string, request: CreateTapRequest): Promise<CreatedTap> {

@@ -25,7 +25,7 @@ export async function testConnection(services: Services, tenantId: string): Prom
     const error = new AppError('ENTRA_NOT_CONFIGURED').detail;
     return { organization: { ok: false, error }, policy: { ok: false, error } };
   }
-  const [org, policy] = await Promise.allSettled([entra.getOrganization(tenantId), entra.getTapPolicy(tenantId)]);
+  const [org, policy] = await Promise.allSettled([entra.getOrganization(tenantId, { fresh: true }), entra.getTapPolicy(tenantId, { fresh: true })]);
   for (const r of [org, policy]) if (r.status === 'rejected') services.logger.warn({ tenantId, err: errorForLog(r.reason) }, 'admin: connection test failed');
   return {
     organization: org.status === 'fulfilled' ? { ok: true, value: org.value } : { ok: false, error: explainFailure(org.reason) },
