@@ -16,7 +16,9 @@ const CHROMIUM = '/usr/bin/chromium';
 // Scripts run in the page are passed as strings: the test project compiles without the DOM library.
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
 const PASSWORD = 'browser-test password 42';
-const SCREENSHOT = join(process.cwd(), 'docs', 'admin-companies.png');
+// The README's screenshot is refreshed with UPDATE_SCREENSHOTS=1; otherwise it goes to a temp folder (a clean tree).
+const SCREENSHOT_DIR = process.env.UPDATE_SCREENSHOTS === '1' ? join(process.cwd(), 'docs') : join(tmpdir(), 'psa-tap-screenshots');
+const SCREENSHOT = join(SCREENSHOT_DIR, 'admin-companies.png');
 
 let sandbox: Sandbox | undefined;
 let connector: RunningConnector | undefined;
@@ -116,8 +118,9 @@ describe('admin pages in a browser', () => {
     await page.goto(`${url}/admin/companies?state=mapped`);
     expect(await page.locator('table.list tbody tr').count()).toBe(4);
     expect(await page.getByText('Tenant mapped to several companies').count()).toBe(2);
-    mkdirSync(join(process.cwd(), 'docs'), { recursive: true });
-    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    mkdirSync(SCREENSHOT_DIR, { recursive: true });
+    const png = await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(`${url}/admin/sign-in`);
