@@ -1,6 +1,6 @@
 import type { PsaKind } from '../config.js';
 import { AppError } from '../errors.js';
-import type { PsaConnector } from '../psa/port.js';
+import type { PsaConnector, PsaTicket } from '../psa/port.js';
 import { describeError, type OnboardingDeps } from './deps.js';
 import { createTicketHandler, type TicketOutcome } from './handle-ticket.js';
 
@@ -44,6 +44,29 @@ export function createOnboardingPoller(deps: PollerDeps): OnboardingPoller {
   const handler = createTicketHandler(deps);
   const { store, now } = deps;
 
+  /**
+   * Lists every page before handling any ticket. Handling writes notes and moves statuses, which reorders the PSA's
+   * list (a note bumps `lastUpdated`; a done status drops the ticket from the filter): paging while handling skipped
+   * tickets behind the shifted offsets. The listing itself is read in one quick pass, so the pages are stable.
+   */
+  async function listChangedTickets(psa: PsaKind, connector: PsaConnector, summary: CycleSummary) {
+    const cursor = store.cursor(psa);
+    const byId = new Map<string, PsaTicket>();
+    let cursorAfter = cursor;
+    for (let page = 1; ; page += 1) {
+      const result = await connector.listOnboardingTickets(cursor, page);
+      summary.pages += 1;
+      for (const ticket of result.tickets) byId.set(ticket.id, ticket);
+      cursorAfter = result.cursorAfter ?? cursorAfter;
+      if (!result.hasMore || result.tickets.length === 0) break;
+      if (page >= MAX_PAGES_PER_CYCLE) {
+        deps.logger.warn({ psa, pages: page }, 'onboarding poll stopped listing after the page limit; the next cycle continues');
+        break;
+      }
+    }
+    return { tickets: [...byId.values()], cursorAfter };
+  }
+
   async function runCycle(psa: PsaKind): Promise<CycleSummary> {
     const connector = deps.connectors[psa];
     if (!connector) throw new AppError('PSA_NOT_ENABLED');
@@ -51,34 +74,15 @@ export function createOnboardingPoller(deps: PollerDeps): OnboardingPoller {
     const summary: CycleSummary = { psa, seen: 0, issued: 0, scheduled: 0, refused: 0, needsInput: 0, waitingUser: 0, unchanged: 0, errors: 0, pages: 0, durationMs: 0 };
     let failure: unknown;
     try {
-      let cursor = store.cursor(psa);
-      let page = 1;
-      for (;;) {
-        const result = await connector.listOnboardingTickets(cursor, page);
-        summary.pages += 1;
-        for (const ticket of result.tickets) {
-          summary.seen += 1;
-          const outcome = await handler.handle(psa, connector, ticket);
-          (summary[COUNTER[outcome]] as number) += 1;
-        }
-        // Stored only now that every ticket of the page is handled: a crash or an abort above re-reads this page,
-        // and the ledger makes the tickets already handled cost nothing.
-        store.saveCursor(psa, result.cursorAfter, now());
-        if (!result.hasMore || result.tickets.length === 0) break;
-        if (summary.pages >= MAX_PAGES_PER_CYCLE) {
-          deps.logger.warn({ psa, pages: summary.pages }, 'onboarding poll stopped after the page limit; the next cycle continues');
-          break;
-        }
-        // A cursor that moved restarts from its page 1 (keyset paging). Offset paging over `lastUpdated` would skip
-        // tickets: every note the poller writes moves its ticket to the end of that order while the cycle runs.
-        // A cursor that did not move (Halo ignores it; many tickets in one second on ConnectWise) pages on.
-        if (result.cursorAfter !== undefined && result.cursorAfter !== cursor) {
-          cursor = result.cursorAfter;
-          page = 1;
-        } else {
-          page += 1;
-        }
+      const { tickets, cursorAfter } = await listChangedTickets(psa, connector, summary);
+      for (const ticket of tickets) {
+        summary.seen += 1;
+        const outcome = await handler.handle(psa, connector, ticket);
+        (summary[COUNTER[outcome]] as number) += 1;
       }
+      // Stored only once every listed ticket is handled: a crash or an abort above lists them again, and the ledger
+      // makes the tickets already handled cost nothing.
+      store.saveCursor(psa, cursorAfter, now());
     } catch (error) {
       failure = error;
       summary.errors += 1;

@@ -117,7 +117,7 @@ export class FakeOnboardingPsa implements PsaConnector {
       boardOrTypeName: 'Onboarding',
       open: true,
       ...t,
-      lastUpdated: this.stamp(),
+      lastUpdated: t.lastUpdated ?? this.stamp(),
     };
     this.tickets.set(ticket.id, ticket);
     return ticket;

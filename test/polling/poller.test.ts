@@ -190,7 +190,22 @@ describe('onboarding poller: cursor, paging, steady state', () => {
     expect(h.psa.halo.calls).toEqual({ ...halo, list: halo.list + 5 });
   });
 
-  it('stores the cursor only after a page is handled; a restart mid-backlog processes each ticket once', async () => {
+  it('handles a multi-page backlog sharing one lastUpdated second in one cycle, though each note reorders the list', async () => {
+    // 250 tickets imported in one second: the cursor cannot move between pages, and each pass note bumps its ticket to
+    // the end of the lastUpdated order. Paging while handling used to skip the tickets the shifted offsets jumped over.
+    for (let i = 1; i <= 250; i += 1) {
+      const upn = `same-${i}@contoso.example`;
+      h.entra.addUser(CONTOSO, upn);
+      h.psa.connectwise.add({ id: String(5000 + i), companyId: '10', customFields: cwFields(upn, '2026-11-27'), lastUpdated: '2026-11-20T09:00:00Z' });
+    }
+    const summary = await h.poller.runCycle('connectwise');
+    expect(summary).toMatchObject({ seen: 250, issued: 250, errors: 0, pages: 3 });
+    expect(h.entra.passes).toHaveLength(250);
+    const passNotes = h.psa.connectwise.notes.filter((n) => n.note.text.startsWith('Temporary Access Pass issued'));
+    expect(new Set(passNotes.map((n) => n.ticketId)).size).toBe(250);
+  });
+
+  it('stores the cursor only once the listed tickets are handled; a restart mid-backlog processes each ticket once', async () => {
     backlog('connectwise', 250);
     // Graph goes down part-way through the second page.
     const realGetUser = h.entra.getUser.bind(h.entra);
@@ -208,15 +223,16 @@ describe('onboarding poller: cursor, paging, steady state', () => {
     };
 
     await expect(h.poller.runCycle('connectwise')).rejects.toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
-    // Only page 1 was complete: its last ticket's lastUpdated is the stored cursor.
-    expect(cursorsSaved).toHaveLength(1);
-    expect(h.store.cursor('connectwise')).toBe(cursorsSaved[0]);
+    // The cycle stopped part-way: the cursor stays where it was, so the restart lists the backlog again.
+    expect(cursorsSaved).toHaveLength(0);
+    expect(h.store.cursor('connectwise')).toBeUndefined();
     expect(h.entra.passes).toHaveLength(149);
     expect(h.cycleLines('connectwise')[0]).toMatchObject({ errors: 1, issued: 149 });
 
     // "Restart": a new poller on the same database.
     const summary = await h.newPoller().runCycle('connectwise');
     expect(summary.issued).toBe(101);
+    expect(cursorsSaved).toHaveLength(1);
     expect(passesPerTicket().size).toBe(250);
     expect([...passesPerTicket().values()].every((n) => n === 1)).toBe(true);
     const passNotes = h.psa.connectwise.notes.filter((n) => n.note.text.startsWith('Temporary Access Pass issued'));
