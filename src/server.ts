@@ -49,6 +49,8 @@ export async function startConnector(config: Config, opts: StartOptions = {}): P
   try {
     if (!config.sealKey && outbox.backlog() > 0) throw new SealError('the outbox holds sealed notes but TAP_SEAL_KEY is not set');
     outbox.verifyKey();
+    const resumed = outbox.resumeAfterRestart();
+    if (resumed > 0) logger.info({ notes: resumed }, 'notes waiting from before the restart are due now');
   } catch (error) {
     storage.close();
     if (error instanceof SealError) throw new StartupError(`TAP_SEAL_KEY: ${error.message}. Restore the key used before, or the waiting notes cannot be delivered.`);
@@ -93,9 +95,12 @@ export async function startConnector(config: Config, opts: StartOptions = {}): P
       stopping ??= (async () => {
         logger.info('stopping');
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        // Idle keep-alive sockets would hold close() open; requests in flight are allowed to finish.
-        (server as import('node:http').Server).closeIdleConnections?.();
-        await closed;
+        // Idle keep-alive sockets would hold close() open; requests in flight are allowed to finish, and each socket is
+        // closed as soon as its last response is out.
+        const http = server as import('node:http').Server;
+        http.closeIdleConnections();
+        const sweeper = setInterval(() => http.closeIdleConnections(), 50);
+        await closed.finally(() => clearInterval(sweeper));
         await Promise.allSettled([onboarding.stop(), ...loops.map((l) => l.stop())]).then((results) => {
           for (const r of results) if (r.status === 'rejected') logger.error({ err: errorForLog(r.reason) }, 'worker did not stop cleanly');
         });

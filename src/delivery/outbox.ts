@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { asc, eq, lte, sql } from 'drizzle-orm';
+import { asc, eq, gt, lte, sql } from 'drizzle-orm';
 import type { Db } from '../db/index.js';
 import { issuances, noteOutbox, type NoteOutboxRow } from '../db/schema.js';
 import type { PsaKind } from '../config.js';
@@ -35,6 +35,11 @@ export interface NoteOutbox {
   /** Attempts every entry that is due; the worker calls this on a timer and once at start-up. */
   deliverDue(): Promise<{ written: number; pending: number; revoked: number; failed: number }>;
   backlog(): number;
+  /**
+   * At start-up: an attempt interrupted by a crash still holds its lease; with one instance per database nobody else
+   * can be working on it, so every row becomes due now instead of after the lease.
+   */
+  resumeAfterRestart(): number;
   /** Throws SealError when rows exist that this key cannot open (checked at start-up). */
   verifyKey(): void;
 }
@@ -178,6 +183,8 @@ export function createNoteOutbox(deps: OutboxDeps): NoteOutbox {
       }
       return counts;
     },
+    resumeAfterRestart: () =>
+      db.update(noteOutbox).set({ nextAttemptAt: now().toISOString() }).where(gt(noteOutbox.nextAttemptAt, now().toISOString())).run().changes,
     backlog: () => db.select({ n: sql<number>`count(*)` }).from(noteOutbox).get()?.n ?? 0,
     verifyKey() {
       const row = db.select().from(noteOutbox).limit(1).get();

@@ -62,6 +62,17 @@ export interface TicketIssuanceDeps {
   now?: () => Date;
 }
 
+/** Failures a person pressed a button for. A Halo runbook shows no response, so the ticket must say what happened. */
+const INTERACTIVE_FAILURES = new Set<ErrorCode>(['UPSTREAM_THROTTLED', 'UPSTREAM_UNAVAILABLE', 'INTERNAL', 'PSA_ERROR']);
+
+/**
+ * Refusals are noted for every trigger; upstream failures only for a person's press — the poller and scheduler retry
+ * those quietly and note only the final outcome.
+ */
+function noteworthy(trigger: IssuanceTrigger, code: ErrorCode): boolean {
+  return REFUSAL_CODES.has(code) || ((trigger === 'button' || trigger === 'hosted') && INTERACTIVE_FAILURES.has(code));
+}
+
 /**
  * The ticket-level use case shared by the button, the hosted page, the poller and the scheduler: read the ticket from
  * the PSA, find the mapping, decide the user, keep it to one pass per request, issue, and note the ticket.
@@ -116,7 +127,7 @@ export function createTicketIssuance(deps: TicketIssuanceDeps): TicketIssuance {
         ...audit,
       });
     }
-    if (REFUSAL_CODES.has(error.code) && !input.quietRefusals?.includes(error.code)) {
+    if (noteworthy(input.trigger, error.code) && !input.quietRefusals?.includes(error.code)) {
       const note = refusalNote({ userPrincipalName: upn, requestedBy: input.requestedBy, code: error.code, detail: error.detail, reference: issuanceId });
       await queueNote(input.psa, input.ticketId, note).catch((e) => deps.logger.warn({ err: e, ticketId: input.ticketId }, 'refusal note not queued'));
     }
@@ -165,7 +176,10 @@ export function createTicketIssuance(deps: TicketIssuanceDeps): TicketIssuance {
 
     return serialised(`${input.psa}:${input.ticketId}:${upn}`, async () => {
       if (input.userPrincipalName) {
-        const org = await entra.getOrganization(mapping.tenantId);
+        const org = await entra.getOrganization(mapping.tenantId).catch((error: unknown) => {
+          if (error instanceof AppError) return refuseWithNote(input, error, upn);
+          throw error;
+        });
         const domains = new Set(org.verifiedDomains.map((d) => d.name.toLowerCase()));
         if (!domains.has(upnDomain(upn))) {
           return refuseWithNote(input, new AppError('USER_DOMAIN_NOT_VERIFIED', `${upnDomain(upn)} is not a verified domain of ${org.displayName}; check the UPN or the company's mapping.`), upn, auditBase);

@@ -75,6 +75,19 @@ describe('note outbox', () => {
     restarted.services.storage.close();
   });
 
+  it('retries at once after a restart an attempt that a crash interrupted while it held its lease', async () => {
+    const { h } = harnessOnFile();
+    const id = h.services.outbox.enqueue({ psa: 'connectwise', ticketId: '100', kind: 'info', note: { text: 't', html: 'h' }, deadlineAt: new Date(NOW.getTime() + 3600_000) });
+    // The PSA call never returns: the process dies with the row leased for two minutes.
+    h.psa.connectwise.writePrivateNote = () => new Promise(() => undefined);
+    void h.services.outbox.deliver(id);
+    await new Promise((r) => setImmediate(r));
+    const fresh = createNoteOutbox({ db: h.services.storage.db, sealKey: h.config.sealKey!, connectors: { connectwise: buildHarness().psa.connectwise }, entra: undefined, logger: h.services.logger, now: () => NOW });
+    expect(await fresh.deliverDue()).toMatchObject({ written: 0 });
+    expect(fresh.resumeAfterRestart()).toBe(1);
+    expect(await fresh.deliverDue()).toMatchObject({ written: 1 });
+  });
+
   it('revokes the pass and marks the issuance when the note cannot be written before its deadline', async () => {
     const { h } = harnessOnFile();
     h.psa.connectwise.failNotes = 1000;

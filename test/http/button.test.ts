@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { AppError } from '../../src/errors.js';
 import { signButtonRequest } from '../../src/http/button-auth.js';
 import { buildHarness, CONTOSO, TEST_SECRETS, type TestHarness } from '../helpers/services.js';
 import { json } from '../helpers/http.js';
@@ -183,6 +184,17 @@ describe('POST /v1/psa/{psa}/tickets/{id}/tap', () => {
     expect(h.psa.connectwise.notes).toHaveLength(1);
     expect(h.psa.connectwise.notes[0]!.note.text).toContain(`Code:         ${code}`);
     expect(h.entra.calls.filter((c) => c.startsWith('createTap'))).toHaveLength(0);
+  });
+
+  it('notes the ticket when Graph throttles a press, and the caller gets 429 with Retry-After', async () => {
+    h.entra.createErrors.push(new AppError('UPSTREAM_THROTTLED', 'Microsoft Graph is throttling the connector; try again in about 30 s. No pass was issued.', { retryAfterSeconds: 30 }));
+    const res = await press('connectwise', '100');
+    expect(res.status).toBe(429);
+    expect(res.headers.get('retry-after')).toBe('30');
+    expect((await json(res)).code).toBe('UPSTREAM_THROTTLED');
+    expect(h.psa.connectwise.notes).toHaveLength(1);
+    expect(h.psa.connectwise.notes[0]!.note.text).toContain('Temporary Access Pass NOT issued');
+    expect(h.psa.connectwise.notes[0]!.note.text).toContain('No pass was issued.');
   });
 
   it('accepts a UPN in the body only in a verified domain of the mapped tenant', async () => {

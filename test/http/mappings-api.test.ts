@@ -21,6 +21,15 @@ describe('mappings API', () => {
     expect(h.services.mappings.list()).toEqual([]);
   });
 
+  it('throttles an address after repeated bad tokens, and refuses oversized bodies', async () => {
+    const big = await put('/v1/mappings/halo/7', { tenantId: CONTOSO, companyName: 'x'.repeat(20_000) });
+    expect(big.status).toBe(413);
+    for (let i = 0; i < 20; i++) await h.app.request('/v1/mappings', { headers: { authorization: 'Bearer guess' } });
+    const res = await h.app.request('/v1/mappings', { headers: auth });
+    expect(res.status).toBe(429);
+    expect((await json(res)).code).toBe('TOO_MANY_ATTEMPTS');
+  });
+
   it('maps a company by tenant domain, resolving the id, with defaults for the rules', async () => {
     const res = await put('/v1/mappings/connectwise/42', { tenantDomain: 'Contoso.Example', companyName: 'Contoso Ltd' });
     expect(res.status).toBe(201);

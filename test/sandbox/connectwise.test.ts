@@ -169,7 +169,7 @@ describe('ConnectWise: tickets', () => {
 describe('ConnectWise: notes', () => {
   it('keeps the initial description as the first Discussion note', async () => {
     const notes = (await (await cw.get('/service/tickets/48104/notes')).json()) as { text: string; detailDescriptionFlag: boolean }[];
-    expect(notes[0]).toMatchObject({ detailDescriptionFlag: true, text: expect.stringContaining('03/04/2027') });
+    expect(notes[0]).toMatchObject({ detailDescriptionFlag: true, text: expect.stringContaining('Start date: 03/04/27') });
   });
 
   it('refuses a note without any type flag, with the reference message', async () => {

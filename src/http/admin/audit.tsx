@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 import { Hono } from 'hono';
 import type { PsaKind } from '../../config.js';
 import type { IssuanceFilter } from '../../db/issuances.js';

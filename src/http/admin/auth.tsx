@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 import { randomBytes } from 'node:crypto';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';

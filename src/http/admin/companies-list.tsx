@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 import { Hono } from 'hono';
 import type { FC } from 'hono/jsx';
 import type { PsaKind } from '../../config.js';

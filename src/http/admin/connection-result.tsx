@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 import type { FC } from 'hono/jsx';
 import type { TenantMapping } from '../../db/mappings.js';
 import type { ConnectionTest } from './save-mapping.js';

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 import { Hono } from 'hono';
 import type { PsaKind } from '../../config.js';
 import { AppError } from '../../errors.js';

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 import { Hono, type Context } from 'hono';
 import type { Services } from '../../services.js';
 import type { AdminEnv } from './context.js';

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 import type { FC } from 'hono/jsx';
 import type { PsaKind } from '../../config.js';
 import type { TenantMapping } from '../../db/mappings.js';

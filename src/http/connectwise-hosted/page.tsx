@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 import { raw } from 'hono/html';
 import { HOSTED_PAGE_SCRIPT } from './page-script.js';
 

@@ -1,0 +1,262 @@
+import { fork } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openStorage } from '../src/db/index.js';
+import { createIssuanceLog } from '../src/db/issuances.js';
+import { createOnboardingPoller, createPollingStore } from '../src/polling/index.js';
+import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
+import { startConnector } from '../src/server.js';
+import { bareClient } from './bare-client.js';
+import { connectorConfig, connectorEnv, median, nullLog, percentile, press, resetFaults, startChild, startInProcess, tempDir, upstreamCalls } from './support.js';
+import { applyMappings, benchMappings, benchWorld } from './world.js';
+
+export const RUNS = 3;
+const LATENCY_MS = 20;
+
+// ---------------------------------------------------------------------------------------------------------------
+/** 1. Button overhead: the connector over HTTP vs the bare script, both against the sandbox at 20 ms per call. */
+export async function buttonOverhead() {
+  const PER_RUN = 25;
+  const world = benchWorld({ tenants: 2, usersPerTenant: 4 + RUNS * PER_RUN * 3 });
+  const sb = await startSandbox({ latencyMs: LATENCY_MS, seed: world.seed });
+  const dir = tempDir();
+  const running = await startInProcess(sb, connectorEnv(sb, join(dir.path, 'db.sqlite')), benchMappings(world));
+  const bare = await bareClient(sb);
+  const [a, b] = world.tenants as [(typeof world.tenants)[0], (typeof world.tenants)[0]];
+  try {
+    await bare.warm([a.id, b.id]);
+    // Warm the connector the same way: tokens, policy, Halo token, ConnectWise codebase.
+    for (const psa of ['halo', 'connectwise'] as const) {
+      const r = await press(running.url, psa, a.tickets[psa][0]!);
+      if (r.status !== 201) throw new Error(`warm-up press answered ${r.status}: ${r.body}`);
+    }
+    const rows: Record<string, { connector: number[]; bare: number[]; ratio: number[]; bodyUpn: number[] }> = { halo: { connector: [], bare: [], ratio: [], bodyUpn: [] }, connectwise: { connector: [], bare: [], ratio: [], bodyUpn: [] } };
+    let next = 1;
+    for (let run = 0; run < RUNS; run += 1) {
+      for (const psa of ['halo', 'connectwise'] as const) {
+        const connector: number[] = [];
+        const plain: number[] = [];
+        const withUpn: number[] = [];
+        for (let i = 0; i < PER_RUN; i += 1) {
+          const u = next++;
+          const r = await press(running.url, psa, a.tickets[psa][u]!);
+          if (r.status !== 201) throw new Error(`press answered ${r.status}: ${r.body}`);
+          connector.push(r.ms);
+          const t0 = performance.now();
+          await bare.issue(psa, b.tickets[psa][u]!, b.id, b.users[u]!);
+          plain.push(performance.now() - t0);
+          if (psa === 'halo' && i < 10) {
+            const v = next++;
+            const withBody = await press(running.url, psa, a.tickets[psa][v]!, { userPrincipalName: a.users[v] });
+            if (withBody.status !== 201) throw new Error(`press answered ${withBody.status}`);
+            withUpn.push(withBody.ms);
+          }
+        }
+        const row = rows[psa]!;
+        row.connector.push(median(connector));
+        row.bare.push(median(plain));
+        row.ratio.push(median(connector) / median(plain));
+        if (withUpn.length) row.bodyUpn.push(median(withUpn));
+      }
+    }
+    return Object.fromEntries(Object.entries(rows).map(([psa, r]) => [psa, { connectorP50: median(r.connector), bareP50: median(r.bare), ratio: median(r.ratio), bodyUpnP50: r.bodyUpn.length ? median(r.bodyUpn) : undefined, runs: r.ratio.map((x) => x.toFixed(3)) }])) as Record<'halo' | 'connectwise', { connectorP50: number; bareP50: number; ratio: number; bodyUpnP50: number | undefined; runs: string[] }>;
+  } finally {
+    await running.stop();
+    await sb.close();
+    dir.remove();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+/** 2. Upstream calls per issuance: cold tenant, warm tenant, and a UPN given in the body. */
+export async function callsPerIssuance() {
+  const world = benchWorld({ tenants: 1, usersPerTenant: 6 });
+  const sb = await startSandbox({ seed: world.seed });
+  const dir = tempDir();
+  const running = await startInProcess(sb, connectorEnv(sb, join(dir.path, 'db.sqlite')), benchMappings(world));
+  const t = world.tenants[0]!;
+  const out: Record<string, string[]> = {};
+  try {
+    const step = async (label: string, psa: 'halo' | 'connectwise', user: number, body: Record<string, unknown> = {}) => {
+      resetFaults(sb);
+      const r = await press(running.url, psa, t.tickets[psa][user]!, body);
+      if (r.status !== 201) throw new Error(`${label}: ${r.status} ${r.body}`);
+      out[label] = upstreamCalls(sb);
+    };
+    await step('Halo, first issuance (cold caches)', 'halo', 0);
+    await step('Halo, second issuance, same tenant', 'halo', 1);
+    await step('Halo, UPN given in the button body', 'halo', 2, { userPrincipalName: t.users[2] });
+    await step('ConnectWise, first issuance (Entra warm)', 'connectwise', 3);
+    await step('ConnectWise, second issuance', 'connectwise', 4);
+    return out;
+  } finally {
+    await running.stop();
+    await sb.close();
+    dir.remove();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+/** 3. Burst: 500 presses across 50 tenants from 16 concurrent clients, connector in its own process. */
+export async function burst() {
+  const TENANTS = 50;
+  const PER_TENANT = 10;
+  const CLIENTS = 16;
+  const world = benchWorld({ tenants: TENANTS, usersPerTenant: PER_TENANT });
+  const sb = await startSandbox({ latencyMs: LATENCY_MS, seed: world.seed });
+  const dir = tempDir();
+  const results: { perSecond: number; p50: number; p95: number; p99: number; peakRssMb: number; errors: number; duplicates: number; notesWritten: number; requests: number }[] = [];
+  try {
+    for (let run = 0; run < RUNS; run += 1) {
+      const child = await startChild(sb, connectorEnv(sb, join(dir.path, `burst-${run}.sqlite`)), benchMappings(world), dir.path);
+      const jobs = world.tenants.flatMap((t, i) => t.users.map((upn, u) => ({ psa: i % 2 === 0 ? ('connectwise' as const) : ('halo' as const), ticket: t.tickets[i % 2 === 0 ? 'connectwise' : 'halo'][u]!, tenant: t.id, upn })));
+      const mark = sb.entra.state.tapsCreated.length;
+      const latencies: number[] = [];
+      let errors = 0;
+      let notesWritten = 0;
+      const t0 = performance.now();
+      let cursor = 0;
+      await Promise.all(
+        Array.from({ length: CLIENTS }, async () => {
+          for (let j = cursor++; j < jobs.length; j = cursor++) {
+            const job = jobs[j]!;
+            const r = await press(child.url, job.psa, job.ticket);
+            latencies.push(r.ms);
+            if (r.status !== 201) errors += 1;
+            else if ((JSON.parse(r.body) as { note: { status: string } }).note.status === 'written') notesWritten += 1;
+          }
+        }),
+      );
+      const wall = (performance.now() - t0) / 1000;
+      const report = await child.report();
+      await child.stop();
+      const perUser = new Map<string, number>();
+      for (const tap of sb.entra.state.tapsCreated.slice(mark)) perUser.set(`${tap.tenantId}/${tap.userId}`, (perUser.get(`${tap.tenantId}/${tap.userId}`) ?? 0) + 1);
+      results.push({
+        perSecond: jobs.length / wall,
+        p50: percentile(latencies, 50),
+        p95: percentile(latencies, 95),
+        p99: percentile(latencies, 99),
+        peakRssMb: report.peakRss / 1024 / 1024,
+        errors,
+        duplicates: [...perUser.values()].filter((n) => n > 1).length,
+        notesWritten,
+        requests: jobs.length,
+      });
+    }
+  } finally {
+    await sb.close();
+    dir.remove();
+  }
+  const pick = (k: keyof (typeof results)[0]) => median(results.map((r) => r[k]));
+  return { perSecond: pick('perSecond'), p50: pick('p50'), p95: pick('p95'), p99: pick('p99'), peakRssMb: pick('peakRssMb'), maxPeakRssMb: Math.max(...results.map((r) => r.peakRssMb)), errors: Math.max(...results.map((r) => r.errors)), duplicates: Math.max(...results.map((r) => r.duplicates)), notesWritten: Math.min(...results.map((r) => r.notesWritten)), requests: results[0]!.requests, runs: results.length };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+/** 4. Poll cycle cost: a backlog of 1,000 onboarding tickets over 100 companies per PSA, then idle cycles. */
+export async function pollCycle(runs: number) {
+  const COMPANIES = 100;
+  const out: Record<string, { label: string; requests: number; byHost: Record<string, number>; ms: number; summary: string }[]> = { connectwise: [], halo: [] };
+  const perRun: typeof out[] = [];
+  for (let run = 0; run < runs; run += 1) {
+    const world = benchWorld({ tenants: 50, usersPerTenant: 0, onboardingPerPsa: 1_000, onboardingCompanies: COMPANIES });
+    const sb = await startSandbox({ latencyMs: LATENCY_MS, seed: world.seed });
+    const dir = tempDir();
+    const config = connectorConfig(sb, connectorEnv(sb, join(dir.path, 'db.sqlite'), { onboarding: true }));
+    // Start without the workers (their first cycle would run on its own), then drive the poller by hand.
+    const onboarding = { cw: config.connectwise!.onboarding, halo: config.halo!.onboarding };
+    config.connectwise!.onboarding = undefined;
+    config.halo!.onboarding = undefined;
+    const running = await startConnector(config, { logDestination: nullLog(), prepare: (s) => applyMappings(s.mappings, benchMappings(world, COMPANIES)) });
+    config.connectwise!.onboarding = onboarding.cw;
+    config.halo!.onboarding = onboarding.halo;
+    const s = running.services;
+    const poller = createOnboardingPoller({ store: createPollingStore(s.storage.db), tickets: s.tickets, mappings: s.mappings, config, logger: s.logger, now: s.now, connectors: s.connectors });
+    const result: typeof out = { connectwise: [], halo: [] };
+    try {
+      for (const psa of ['connectwise', 'halo'] as const) {
+        for (const label of ['backlog (cycle 1)', 'cycle 2', 'idle (cycle 3)']) {
+          resetFaults(sb);
+          const t0 = performance.now();
+          const summary = await poller.runCycle(psa);
+          const ms = performance.now() - t0;
+          const calls = upstreamCalls(sb);
+          const byHost: Record<string, number> = {};
+          for (const c of calls) {
+            const [host, method, path] = c.split(' ') as [string, string, string];
+            const kind = host === 'Entra' ? `Graph ${method} ${graphKind(path)}` : `${host} ${method} ${path.replace(/^\/v2025_1\/apis\/3\.0/, '').replace(/\d+/g, ':id')}`;
+            byHost[kind] = (byHost[kind] ?? 0) + 1;
+          }
+          result[psa]!.push({ label, requests: calls.filter((c) => !c.startsWith('Entra')).length, byHost, ms, summary: `seen ${summary.seen}, issued ${summary.issued}, scheduled ${summary.scheduled}, unchanged ${summary.unchanged}, errors ${summary.errors}, pages ${summary.pages}` });
+        }
+      }
+    } finally {
+      await running.stop();
+      await sb.close();
+      dir.remove();
+    }
+    perRun.push(result);
+  }
+  for (const psa of ['connectwise', 'halo'] as const) {
+    out[psa] = perRun[0]![psa]!.map((row, i) => ({ ...row, ms: median(perRun.map((r) => r[psa]![i]!.ms)), requests: median(perRun.map((r) => r[psa]![i]!.requests)) }));
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+/** 5. Cold start: process start to /readyz 200 with 10,000 audit rows, as a new process and in-process. */
+export async function coldStart() {
+  const sb = await startSandbox();
+  const dir = tempDir();
+  const path = join(dir.path, 'cold.sqlite');
+  const storage = openStorage(path);
+  const log = createIssuanceLog(storage.db);
+  storage.sqlite.transaction(() => {
+    const base = Date.now() - 90 * 86_400_000;
+    for (let i = 0; i < 10_000; i += 1) {
+      const at = new Date(base + i * 60_000).toISOString();
+      log.insert({ id: randomUUID(), psa: i % 2 ? 'halo' : 'connectwise', ticketId: String(10_000 + i), companyId: String(i % 100), companyName: `Company ${i % 100}`, tenantId: '4a1c2e7f-3b9d-4c58-a6e2-8f0b1d3c5e97', requestedBy: 'bench', trigger: 'button', userPrincipalName: `user${i}@contoso.example`, outcome: i % 7 ? 'issued' : 'refused', outcomeCode: i % 7 ? 'ISSUED' : 'USER_NOT_FOUND', noteStatus: 'written', createdAt: at, updatedAt: at });
+    }
+  })();
+  storage.close();
+  const sealKey = Buffer.alloc(32, 9).toString('base64');
+  const env = connectorEnv(sb, path, { sealKey });
+  const processMs: number[] = [];
+  const inProcessMs: number[] = [];
+  const floorMs: number[] = [];
+  const readyz = async (url: string, since: number) => {
+    for (;;) {
+      const res = await fetch(`${url}/readyz`).catch(() => undefined);
+      if (res?.status === 200) return performance.now() - since;
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  };
+  try {
+    for (let i = 0; i < 5; i += 1) {
+      const child = await startChild(sb, env, [], dir.path);
+      processMs.push(await readyz(child.url, child.startedAt));
+      await child.stop();
+      const t0 = performance.now();
+      const running = await startConnector(connectorConfig(sb, env), { logDestination: nullLog() });
+      inProcessMs.push(await readyz(running.url, t0));
+      await running.stop();
+      const t1 = performance.now();
+      await new Promise<void>((resolve, reject) => fork(join(dirname(fileURLToPath(import.meta.url)), 'noop.ts'), [], { execArgv: ['--import', 'tsx'] }).once('exit', () => resolve()).once('error', reject));
+      floorMs.push(performance.now() - t1);
+    }
+  } finally {
+    await sb.close();
+    dir.remove();
+  }
+  return { processMs: median(processMs), inProcessMs: median(inProcessMs), nodeTsxFloorMs: median(floorMs), runs: processMs.length };
+}
+
+function graphKind(path: string): string {
+  if (path.includes('/oauth2/')) return 'token';
+  if (path.endsWith('/temporaryAccessPassMethods')) return 'create pass';
+  if (path.includes('/transitiveMemberOf/')) return 'roles';
+  if (path.includes('TemporaryAccessPass')) return 'policy';
+  if (path.endsWith('/organization')) return 'organization';
+  return 'user';
+}

@@ -1,0 +1,179 @@
+import { randomBytes } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { createApp } from '../../src/app.js';
+import { loadConfig, type Config, type PsaKind } from '../../src/config.js';
+import { openStorage } from '../../src/db/index.js';
+import { createIssuanceLog } from '../../src/db/issuances.js';
+import { createMappingStore } from '../../src/db/mappings.js';
+import { createNoteOutbox } from '../../src/delivery/outbox.js';
+import { createEntraDirectory } from '../../src/entra/index.js';
+import { createHealthRegistry } from '../../src/health.js';
+import { createLogger } from '../../src/logger.js';
+import { createPsaConnectors } from '../../src/psa/index.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { seedSandboxMappings } from '../../src/sandbox/mode.js';
+import type { Services } from '../../src/services.js';
+import { createTicketIssuance } from '../../src/tap/ticket-issuance.js';
+
+export const BUTTON_SECRETS = { connectwise: 'fault-suite-cw-button-secret-0123', halo: 'fault-suite-halo-button-secret-0123' } as const;
+
+/** Settings that start the onboarding poller; left out so only the requests a test makes issue passes. */
+const ONBOARDING_VARIABLES = ['CW_ONBOARDING_BOARD', 'CW_ONBOARDING_STATUS', 'CW_ONBOARDING_TYPE', 'HALO_ONBOARDING_REQUESTTYPE_ID', 'HALO_ONBOARDING_STATUS_ID'];
+
+/** The connector's environment pointing at a running sandbox, with its own database file and secrets. */
+export function connectorConfig(sb: Sandbox, dir: string, extra: Record<string, string> = {}, sealKey = randomBytes(32).toString('base64')): Config {
+  const env: Record<string, string> = { ...sb.env };
+  for (const name of ONBOARDING_VARIABLES) delete env[name];
+  const config = loadConfig({
+    ...env,
+    DATABASE_PATH: join(dir, 'connector.sqlite'),
+    TAP_SEAL_KEY: sealKey,
+    CW_BUTTON_SECRET: BUTTON_SECRETS.connectwise,
+    HALO_BUTTON_SECRET: BUTTON_SECRETS.halo,
+    ADMIN_API_TOKEN: 'fault-suite-admin-token-0123456789',
+    LOG_LEVEL: 'debug',
+    ...extra,
+  });
+  // Trusted for the connector's Entra/Graph clients only, as sandbox mode does (src/sandbox/mode.ts).
+  config.entra!.trustedCaPem = sb.entra.caPem;
+  config.server.port = 0;
+  return config;
+}
+
+export function logCollector(): { lines: string[]; destination: Writable } {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(...String(chunk).split('\n').filter(Boolean));
+      cb();
+    },
+  });
+  return { lines, destination };
+}
+
+export function tempDir(): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), 'tap-faults-'));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+export interface FaultRig {
+  sb: Sandbox;
+  services: Services;
+  app: ReturnType<typeof createApp>;
+  config: Config;
+  logs: string[];
+  /** Every wait the connector asked for (retries, Retry-After), in order; nothing actually sleeps. */
+  waits: number[];
+  /** The connector's clock: real time plus `advance()`. */
+  advance(minutes: number): void;
+  now(): Date;
+  dbPath: string;
+  close(): void;
+}
+
+/**
+ * The production composition (as src/server.ts builds it) against the sandbox servers, with the waits and the clock
+ * injected: retries record how long they would wait instead of waiting, so a Retry-After of 30 s costs nothing.
+ */
+export function buildRig(sb: Sandbox, dir: string, extraEnv: Record<string, string> = {}, sealKey?: string): FaultRig {
+  const config = connectorConfig(sb, dir, extraEnv, sealKey);
+  const { lines, destination } = logCollector();
+  const logger = createLogger({ level: 'debug', destination });
+  const storage = openStorage(config.databasePath);
+  let offsetMs = 0;
+  const now = () => new Date(Date.now() + offsetMs);
+  const waits: number[] = [];
+  const sleep = async (ms: number) => {
+    waits.push(ms);
+  };
+  const entra = createEntraDirectory({ config: config.entra!, policyCacheSeconds: config.tap.policyCacheSeconds, logger, sleep, now });
+  const connectors = createPsaConnectors(config, logger, { sleep, now: () => now().getTime() });
+  const mappings = createMappingStore(storage.db);
+  const issuances = createIssuanceLog(storage.db);
+  const outbox = createNoteOutbox({ db: storage.db, sealKey: config.sealKey!, connectors, entra, logger, now });
+  const transaction = <T>(fn: () => T): T => storage.sqlite.transaction(fn)();
+  const tickets = createTicketIssuance({ config, connectors, mappings, issuances, entra, outbox, logger, transaction, now });
+  const services: Services = {
+    config,
+    logger,
+    storage,
+    mappings,
+    issuances,
+    entra,
+    connectors,
+    outbox,
+    tickets,
+    health: createHealthRegistry(),
+    now,
+    connectwiseMembers: undefined,
+  };
+  seedSandboxMappings(services);
+  return {
+    sb,
+    services,
+    app: createApp(services),
+    config,
+    logs: lines,
+    waits,
+    advance: (minutes) => {
+      offsetMs += minutes * 60_000;
+    },
+    now,
+    dbPath: config.databasePath,
+    close: () => storage.close(),
+  };
+}
+
+/** Presses the button the way a PSA does (Bearer secret, JSON body). */
+export function pressButton(app: { request: (path: string, init: RequestInit) => Response | Promise<Response> }, psa: PsaKind, ticketId: string, body: Record<string, unknown> = {}): Promise<Response> {
+  return Promise.resolve(
+    app.request(`/v1/psa/${psa}/tickets/${ticketId}/tap`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${BUTTON_SECRETS[psa]}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    }),
+  );
+}
+
+export function resetFaults(sb: Sandbox): void {
+  for (const server of [sb.connectwise, sb.halo, sb.entra]) server.faults.reset();
+}
+
+let nextTicketId = 70_000;
+/** A new ticket for a Contoso user (ConnectWise company 250, Halo client 12) naming the user in the UPN field. */
+export function newTicket(sb: Sandbox, psa: PsaKind, userPrincipalName: string): string {
+  const id = nextTicketId++;
+  const lastUpdated = new Date().toISOString();
+  if (psa === 'connectwise') {
+    sb.connectwise.state.addTicket({ id, summary: `Reset MFA for ${userPrincipalName}`, boardId: 1, statusId: 1, typeId: 10, companyId: 250, description: 'Lost phone.', customFields: { 'New user UPN': userPrincipalName }, lastUpdated });
+  } else {
+    sb.halo.state.addTicket({ id, summary: `Reset MFA for ${userPrincipalName}`, details: '<p>Lost phone.</p>', client_id: 12, status_id: 1, tickettype_id: 3, dateoccurred: lastUpdated, lastactiondate: lastUpdated, customFields: { CFNewUserUPN: userPrincipalName } });
+  }
+  return String(id);
+}
+
+/** One POST on its own connection (no keep-alive), as a PSA's webhook call would make it. */
+export function postOnce(url: string, headers: Record<string, string>, body: string): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const responseHeaders = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') responseHeaders.set(k, v);
+        resolve(new Response(Buffer.concat(chunks), { status: res.statusCode ?? 0, headers: responseHeaders }));
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** The button press over real HTTP to a started connector. */
+export function pressOverHttp(baseUrl: string, psa: PsaKind, ticketId: string, body: Record<string, unknown> = {}): Promise<Response> {
+  return postOnce(`${baseUrl}/v1/psa/${psa}/tickets/${ticketId}/tap`, { authorization: `Bearer ${BUTTON_SECRETS[psa]}`, 'content-type': 'application/json' }, JSON.stringify(body));
+}
