@@ -1,11 +1,14 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, type Config } from '../src/config.js';
+import { openStorage } from '../src/db/index.js';
+import { createMappingStore } from '../src/db/mappings.js';
 import type { Sandbox } from '../src/sandbox/index.js';
 import { startConnector, type RunningConnector } from '../src/server.js';
 import { applyMappings, type BenchMapping } from './world.js';
@@ -13,6 +16,7 @@ import { applyMappings, type BenchMapping } from './world.js';
 export const SECRETS = { connectwise: 'bench-cw-button-secret-0123456789', halo: 'bench-halo-button-secret-0123456789', admin: 'bench-admin-token-0123456789abcdef' } as const;
 const ONBOARDING = ['CW_ONBOARDING_BOARD', 'CW_ONBOARDING_STATUS', 'CW_ONBOARDING_TYPE', 'HALO_ONBOARDING_REQUESTTYPE_ID', 'HALO_ONBOARDING_STATUS_ID'];
 const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(HERE, '..');
 
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -30,8 +34,18 @@ export function tempDir(): { path: string; remove(): void } {
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
+/**
+ * Request pacing per PSA for a scenario. The button scenarios (1, 3) press faster than any PSA would allow, so they
+ * raise the limits out of the way and measure the connector; the poll scenario (4) paces on purpose.
+ */
+export interface BenchPacing {
+  connectwise: number;
+  halo: number;
+}
+export const UNPACED: BenchPacing = { connectwise: 60_000, halo: 60_000 };
+
 /** The connector's environment against a sandbox; the onboarding poller only when asked. */
-export function connectorEnv(sb: Sandbox, databasePath: string, opts: { onboarding?: boolean; sealKey?: string } = {}): Record<string, string> {
+export function connectorEnv(sb: Sandbox, databasePath: string, opts: { onboarding?: boolean; sealKey?: string; pacing?: BenchPacing } = {}): Record<string, string> {
   const env: Record<string, string> = { ...sb.env };
   if (!opts.onboarding) for (const k of ONBOARDING) delete env[k];
   return {
@@ -43,6 +57,9 @@ export function connectorEnv(sb: Sandbox, databasePath: string, opts: { onboardi
     ADMIN_API_TOKEN: SECRETS.admin,
     LOG_LEVEL: 'info',
     POLL_INTERVAL_SECONDS: '86400',
+    ...(opts.pacing
+      ? { CW_MAX_REQUESTS_PER_MINUTE: String(opts.pacing.connectwise), HALO_MAX_REQUESTS_PER_MINUTE: String(opts.pacing.halo) }
+      : {}),
   };
 }
 
@@ -72,6 +89,67 @@ export interface ChildConnector {
   report(): Promise<{ peakRss: number; rss: number }>;
   resetPeak(): void;
   stop(): Promise<void>;
+}
+
+/**
+ * The compiled connector as production starts it (`node --enable-source-maps dist/main.js`, see `npm run start:prod`),
+ * configured only through its environment. The mappings are written into its database before it starts; the sandbox
+ * CA is trusted through NODE_EXTRA_CA_CERTS. Peak RSS is the kernel's high-water mark (VmHWM), so nothing runs inside
+ * the process to measure it. `readyMs` is spawn to the first `/readyz` 200.
+ */
+export async function startCompiledChild(sb: Sandbox, env: Record<string, string>, mappings: BenchMapping[], dir: string): Promise<ChildConnector & { readyMs: number }> {
+  if (mappings.length > 0) {
+    const storage = openStorage(env.DATABASE_PATH!);
+    applyMappings(createMappingStore(storage.db), mappings);
+    storage.close();
+  }
+  const caPath = join(dir, 'sandbox-ca.pem');
+  writeFileSync(caPath, sb.entra.caPem);
+  const port = await freePort();
+  const startedAt = performance.now();
+  // cwd is the temp folder so a developer's .env in the repository cannot leak into the measurement.
+  const child = spawn(process.execPath, ['--enable-source-maps', join(ROOT, 'dist', 'main.js')], {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '', NODE_EXTRA_CA_CERTS: caPath, ...env, SANDBOX: '0', HOST: '127.0.0.1', PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`compiled connector exited with ${code}`))));
+  const url = `http://127.0.0.1:${port}`;
+  const readyMs = await Promise.race([untilReady(url, startedAt), exited]);
+  const status = (field: 'VmHWM' | 'VmRSS') => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? Number.NaN) * 1024;
+  return {
+    url,
+    child,
+    readyMs,
+    // The high-water mark is updated lazily; the current RSS can be a page or two above it.
+    report: async () => ({ peakRss: Math.max(status('VmHWM'), status('VmRSS')), rss: status('VmRSS') }),
+    resetPeak: () => undefined,
+    stop: () =>
+      new Promise((resolve) => {
+        child.removeAllListeners('exit');
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+async function untilReady(url: string, since: number): Promise<number> {
+  for (;;) {
+    const res = await fetch(`${url}/readyz`).catch(() => undefined);
+    if (res?.status === 200) return performance.now() - since;
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 /** The connector in its own Node process (run through tsx, as `npm start` does). */

@@ -1,6 +1,24 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { HealthRegistry } from './health.js';
 import type { Logger } from './logger.js';
 import { errorForLog } from './logger.js';
+
+/**
+ * Set around every cycle of a background loop (poller, scheduler, outbox): work nobody is waiting on. The PSA pacing
+ * (src/psa/pacing.ts) reads it so a button press is served before a backlog the poller is working through. A context
+ * rather than a parameter because the PSA calls sit several layers below the loops (poller → ticket issuance → outbox
+ * → adapter), and the same calls serve button presses.
+ */
+const backgroundWork = new AsyncLocalStorage<true>();
+
+/** Runs `work` as background work: its PSA requests yield to interactive ones. The loops below use it for each cycle. */
+export function runAsBackgroundWork<T>(work: () => Promise<T>): Promise<T> {
+  return backgroundWork.run(true, work);
+}
+
+export function isBackgroundWork(): boolean {
+  return backgroundWork.getStore() === true;
+}
 
 export interface BackgroundLoop {
   /** Runs one cycle now (or joins the one running) — cycles never overlap. */
@@ -47,7 +65,7 @@ export function startLoop(opts: LoopOptions): BackgroundLoop {
     if (timer) clearTimeout(timer);
     current = (async () => {
       try {
-        await opts.run();
+        await runAsBackgroundWork(opts.run);
         failures = 0;
         opts.health?.report(opts.name, { running: true, lastSuccessAt: new Date().toISOString() });
       } catch (error) {

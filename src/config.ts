@@ -140,6 +140,10 @@ const envSchema = z.object({
   CW_ONBOARDING_STATUS: optionalString,
   CW_ONBOARDING_TYPE: optionalString,
   CW_DONE_STATUS: optionalString,
+  // Pacing (src/psa/pacing.ts). ConnectWise throttles above ~1,000 requests a minute, with Cloudflare in front also
+  // throttling (reference connectwise.md, "Limits and errors"): 600 leaves room for other integrations on the same
+  // instance and for Cloudflare's own judgement.
+  CW_MAX_REQUESTS_PER_MINUTE: int(1, 60_000, 600),
 
   // --- HaloPSA
   HALO_BASE_URL: optionalBaseUrl(),
@@ -155,6 +159,11 @@ const envSchema = z.object({
   HALO_ONBOARDING_REQUESTTYPE_ID: z.preprocess(blankToUndefined, z.coerce.number().int().positive().optional()),
   HALO_ONBOARDING_STATUS_ID: z.preprocess(blankToUndefined, z.coerce.number().int().positive().optional()),
   HALO_DONE_STATUS_ID: z.preprocess(blankToUndefined, z.coerce.number().int().positive().optional()),
+  // Halo's limit is quoted three ways and none is confirmed (reference halopsa.md, "Limits and errors": 300 per rolling
+  // 5 min, 500 per 3 min, 700 per rolling 5 min). 100 a minute is 500 per 5 min (510 with the burst): inside the
+  // 500-per-3-min (~167/min) and 700-per-5-min (140/min) figures, with room for other integrations. It is ABOVE the
+  // oldest, strictest quote (300 per 5 min = 60/min), so an instance on that quota should set 55 here.
+  HALO_MAX_REQUESTS_PER_MINUTE: int(1, 60_000, 100),
 
   // --- onboarding poller
   POLL_INTERVAL_SECONDS: int(1, 86400, 120),
@@ -186,6 +195,8 @@ export interface ConnectWiseConfig {
   hostedFrameAncestors: string[];
   onboarding: { board: string; status: string; type: string | undefined } | undefined;
   doneStatus: string | undefined;
+  /** Sustained request rate the connector allows itself towards ConnectWise (CW_MAX_REQUESTS_PER_MINUTE). */
+  maxRequestsPerMinute: number;
 }
 
 export interface HaloConfig {
@@ -201,6 +212,8 @@ export interface HaloConfig {
   startDateField: string | undefined;
   onboarding: { requestTypeId: number; statusId: number | undefined } | undefined;
   doneStatusId: number | undefined;
+  /** Sustained request rate the connector allows itself towards Halo (HALO_MAX_REQUESTS_PER_MINUTE). */
+  maxRequestsPerMinute: number;
 }
 
 export interface Config {
@@ -407,6 +420,7 @@ function buildConnectWise(env: Env, problems: string[]): ConnectWiseConfig | und
         ? { board: env.CW_ONBOARDING_BOARD, status: env.CW_ONBOARDING_STATUS, type: env.CW_ONBOARDING_TYPE }
         : undefined,
     doneStatus: env.CW_DONE_STATUS,
+    maxRequestsPerMinute: env.CW_MAX_REQUESTS_PER_MINUTE,
   };
 }
 
@@ -447,6 +461,7 @@ function buildHalo(env: Env, problems: string[]): HaloConfig | undefined {
       ? { requestTypeId: env.HALO_ONBOARDING_REQUESTTYPE_ID, statusId: env.HALO_ONBOARDING_STATUS_ID }
       : undefined,
     doneStatusId: env.HALO_DONE_STATUS_ID,
+    maxRequestsPerMinute: env.HALO_MAX_REQUESTS_PER_MINUTE,
   };
 }
 

@@ -1,11 +1,14 @@
 import type { z } from 'zod';
+import { isBackgroundWork } from '../background.js';
 import { retryAfterMs } from '../retry-after.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { createRequestPacer, type RequestPacer, type RequestPriority } from './pacing.js';
 
 /**
  * The one HTTP path both PSA adapters use: a timeout, retries with backoff, and the mapping of a failed response to an
- * AppError. Vendor specifics (auth headers, error body shapes, credential hints) stay in each adapter.
+ * AppError. Vendor specifics (auth headers, error body shapes, credential hints) stay in each adapter. Every attempt
+ * waits for the PSA's pacer first (src/psa/pacing.ts), so the PSA's rate limit is respected before a 429 says so.
  *
  * p-retry is installed but does not fit here: its waits use its own timers (tests could not inject `sleep`) and it
  * cannot take a per-attempt delay from a `Retry-After` header.
@@ -33,6 +36,8 @@ export interface HttpDeps {
   logger: Logger;
   policy?: RetryPolicy;
   timeoutMs?: number;
+  /** The PSA's token bucket; absent means unpaced (only a caller building HttpDeps by hand). */
+  pacer?: RequestPacer;
 }
 
 export interface PsaHttpRequest {
@@ -46,6 +51,11 @@ export interface PsaHttpRequest {
    */
   idempotent?: boolean;
   redirect?: 'follow' | 'manual' | 'error';
+  /**
+   * Who waits for the answer. Default: 'background' inside a background loop's cycle (src/background.ts), else
+   * 'interactive' (a button press, an admin page). Interactive requests are paced ahead of background ones.
+   */
+  priority?: RequestPriority;
 }
 
 export interface PsaHttpResponse {
@@ -62,17 +72,28 @@ export interface TransportOverrides {
   sleep?: Sleep;
   random?: () => number;
   now?: () => number;
+  /** A pacer to use instead of a new one (to share one bucket between two clients of the same PSA). */
+  pacer?: RequestPacer;
 }
 
-export function buildHttpDeps(vendor: HttpDeps['vendor'], logger: Logger, overrides: TransportOverrides): HttpDeps {
+/** Transport for one PSA connector, with its own token bucket at `requestsPerMinute` (one bucket per connector). */
+export function buildHttpDeps(
+  vendor: HttpDeps['vendor'],
+  logger: Logger,
+  overrides: TransportOverrides,
+  pacing: { requestsPerMinute: number },
+): HttpDeps {
+  const sleep = overrides.sleep ?? defaultSleep;
+  const now = overrides.now ?? Date.now;
   return {
     vendor,
     // Looked up at call time, not captured, so a fetch patched later (nock, a proxy agent) is the one used.
     fetch: overrides.fetch ?? ((input, init) => globalThis.fetch(input, init)),
-    sleep: overrides.sleep ?? defaultSleep,
+    sleep,
     random: overrides.random ?? Math.random,
-    now: overrides.now ?? Date.now,
+    now,
     logger,
+    pacer: overrides.pacer ?? createRequestPacer({ requestsPerMinute: pacing.requestsPerMinute }, { now, sleep }),
   };
 }
 
@@ -80,10 +101,13 @@ export async function sendWithRetry(deps: HttpDeps, req: PsaHttpRequest): Promis
   const policy = deps.policy ?? DEFAULT_RETRY_POLICY;
   const resendable = req.idempotent ?? req.method === 'GET';
   const path = safePath(req.url);
+  const priority = req.priority ?? (isBackgroundWork() ? 'background' : 'interactive');
   let waited = 0;
   for (let attempt = 1; ; attempt++) {
     let response: PsaHttpResponse | undefined;
     let failure: unknown;
+    // Retries draw from the bucket like first attempts: to the PSA they are requests all the same.
+    await deps.pacer?.acquire(priority);
     try {
       response = await sendOnce(deps, req);
     } catch (error) {
@@ -92,6 +116,8 @@ export async function sendWithRetry(deps: HttpDeps, req: PsaHttpRequest): Promis
     const retryable = response ? response.status === 429 || (response.status >= 500 && resendable) : resendable;
     const retryAfter = response?.status === 429 ? retryAfterMs(response.headers.get('retry-after'), new Date(deps.now())) : undefined;
     const waitMs = retryAfter ?? backoff(attempt, policy, deps.random);
+    // A 429 is about the connector as a whole, not this request: every request to this PSA waits it out.
+    if (response?.status === 429) deps.pacer?.holdFor(waitMs);
     if (!retryable || attempt >= policy.maxAttempts || waited + waitMs > policy.maxTotalWaitMs) {
       if (response) return response;
       throw new AppError('UPSTREAM_UNAVAILABLE', `${deps.vendor} did not answer (${networkReason(failure)}); try again shortly.`, {
@@ -102,7 +128,7 @@ export async function sendWithRetry(deps: HttpDeps, req: PsaHttpRequest): Promis
       { method: req.method, path, status: response?.status ?? 'network-error', attempt, waitMs },
       `${deps.vendor} request will be retried`,
     );
-    await deps.sleep(waitMs);
+    await (deps.pacer ? deps.pacer.sleep(waitMs) : deps.sleep(waitMs));
     waited += waitMs;
   }
 }

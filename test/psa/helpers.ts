@@ -52,6 +52,7 @@ export function cwConfig(overrides: Partial<ConnectWiseConfig> = {}): ConnectWis
     hostedFrameAncestors: [],
     onboarding: undefined,
     doneStatus: undefined,
+    maxRequestsPerMinute: 600,
     ...overrides,
   };
 }
@@ -73,6 +74,7 @@ export function haloConfig(overrides: Partial<HaloConfig> = {}): HaloConfig {
     startDateField: undefined,
     onboarding: undefined,
     doneStatusId: undefined,
+    maxRequestsPerMinute: 100,
     ...overrides,
   };
 }

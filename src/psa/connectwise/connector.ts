@@ -26,7 +26,7 @@ const ONBOARDING_PAGE_SIZE = 100;
 export function createConnectWiseConnector(deps: ConnectWiseConnectorDeps): PsaConnector {
   const { config } = deps;
   const logger = deps.logger.child({ psa: 'connectwise' });
-  const http = buildHttpDeps('ConnectWise', logger, deps);
+  const http = buildHttpDeps('ConnectWise', logger, deps, { requestsPerMinute: config.maxRequestsPerMinute });
   const client = createConnectWiseClient(config, http);
   /** Status name → id per board ("boardId:name"); boards rarely change their statuses. */
   const statusIds = new Map<string, number>();

@@ -39,7 +39,9 @@ export interface ConnectWiseMemberVerifierDeps extends TransportOverrides {
 
 export function createConnectWiseMemberVerifier(deps: ConnectWiseMemberVerifierDeps): HostedMemberVerifier {
   const { config } = deps;
-  const http = buildHttpDeps('ConnectWise', deps.logger.child({ psa: 'connectwise' }), deps);
+  // Its own bucket at the configured rate (it is built apart from the connector); a page load makes one or two calls,
+  // so the extra allowance this gives ConnectWise is a handful of requests, not a second stream.
+  const http = buildHttpDeps('ConnectWise', deps.logger.child({ psa: 'connectwise' }), deps, { requestsPerMinute: config.maxRequestsPerMinute });
   // Its own client only for the codebase (discovery and cache); the API keys are never sent on this path.
   const client = createConnectWiseClient(config, http);
 

@@ -20,7 +20,7 @@ const MAX_PAGES = 1_000;
 export function createHaloConnector(deps: HaloConnectorDeps): PsaConnector {
   const { config } = deps;
   const logger = deps.logger.child({ psa: 'halo' });
-  const http = buildHttpDeps('HaloPSA', logger, deps);
+  const http = buildHttpDeps('HaloPSA', logger, deps, { requestsPerMinute: config.maxRequestsPerMinute });
   const client = createHaloClient(config, http);
 
   async function fetchTicket(ticketId: string): Promise<HaloTicket | null> {
