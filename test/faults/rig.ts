@@ -4,20 +4,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { composeServices } from '../../src/compose.js';
 import { createApp } from '../../src/app.js';
 import { loadConfig, type Config, type PsaKind } from '../../src/config.js';
 import { openStorage } from '../../src/db/index.js';
-import { createIssuanceLog } from '../../src/db/issuances.js';
-import { createMappingStore } from '../../src/db/mappings.js';
-import { createNoteOutbox } from '../../src/delivery/outbox.js';
 import { createEntraDirectory } from '../../src/entra/index.js';
-import { createHealthRegistry } from '../../src/health.js';
 import { createLogger } from '../../src/logger.js';
 import { createPsaConnectors } from '../../src/psa/index.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { seedSandboxMappings } from '../../src/sandbox/mode.js';
 import type { Services } from '../../src/services.js';
-import { createTicketIssuance } from '../../src/tap/ticket-issuance.js';
 
 export const BUTTON_SECRETS = { connectwise: 'fault-suite-cw-button-secret-0123', halo: 'fault-suite-halo-button-secret-0123' } as const;
 
@@ -92,25 +88,7 @@ export function buildRig(sb: Sandbox, dir: string, extraEnv: Record<string, stri
   };
   const entra = createEntraDirectory({ config: config.entra!, policyCacheSeconds: config.tap.policyCacheSeconds, logger, sleep, now });
   const connectors = createPsaConnectors(config, logger, { sleep, now: () => now().getTime() });
-  const mappings = createMappingStore(storage.db);
-  const issuances = createIssuanceLog(storage.db);
-  const outbox = createNoteOutbox({ db: storage.db, sealKey: config.sealKey!, connectors, entra, logger, now });
-  const transaction = <T>(fn: () => T): T => storage.sqlite.transaction(fn)();
-  const tickets = createTicketIssuance({ config, connectors, mappings, issuances, entra, outbox, logger, transaction, now });
-  const services: Services = {
-    config,
-    logger,
-    storage,
-    mappings,
-    issuances,
-    entra,
-    connectors,
-    outbox,
-    tickets,
-    health: createHealthRegistry(),
-    now,
-    connectwiseMembers: undefined,
-  };
+  const services: Services = composeServices({ config, logger, storage, entra, connectors, connectwiseMembers: undefined, now });
   seedSandboxMappings(services);
   return {
     sb,
