@@ -49,16 +49,29 @@ export const issuances = sqliteTable(
     expiresAt: text('expires_at'),
     usableOnce: integer('usable_once', { mode: 'boolean' }),
     reissue: integer('reissue', { mode: 'boolean' }).notNull().default(false),
-    /** issued | refused | failed | revoked */
-    outcome: text('outcome', { enum: ['issued', 'refused', 'failed', 'revoked'] }).notNull(),
+    /**
+     * issued | refused | failed | revoked, and the lifecycle events of a pass written as their own rows (issue 12):
+     * replaced | rescheduled | cancelled | enrolled | expired. An event row names its pass in `relatedIssuanceId`.
+     */
+    outcome: text('outcome', { enum: ['issued', 'refused', 'failed', 'revoked', 'replaced', 'rescheduled', 'cancelled', 'enrolled', 'expired'] }).notNull(),
     outcomeCode: text('outcome_code').notNull(),
     graphMethodId: text('graph_method_id'),
     /** pending | written | failed | none */
     noteStatus: text('note_status', { enum: ['pending', 'written', 'failed', 'none'] }).notNull().default('none'),
+    /** The sentence the audit page shows for a lifecycle event (never a pass). */
+    detail: text('detail'),
+    /** Event rows: the issuance (pass) the event is about. */
+    relatedIssuanceId: text('related_issuance_id'),
+    /** Issued rows: when the pass stopped being live (revoked, replaced, expired, enrolled, deleted elsewhere). */
+    endedAt: text('ended_at'),
+    /** Issued rows: when the enrolment follow-up was written (null = not yet, or not due). */
+    followedUpAt: text('followed_up_at'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
+    index('issuances_live_user').on(t.tenantId, t.userObjectId, t.outcome),
+    index('issuances_follow_up').on(t.outcome, t.followedUpAt, t.startAt),
     index('issuances_created').on(t.createdAt),
     index('issuances_ticket_user').on(t.psa, t.ticketId, t.userPrincipalName, t.createdAt),
     index('issuances_company').on(t.psa, t.companyId, t.createdAt),
@@ -128,10 +141,27 @@ export const pollLedger = sqliteTable(
     ticketUpdatedAt: text('ticket_updated_at'),
     issuanceId: text('issuance_id'),
     detail: text('detail'),
+    /**
+     * Until when the ticket is followed after the pipeline issued or scheduled its pass (the pass's start): a changed
+     * start date, user or a cancelled status revokes and replaces the pass. Null = not followed.
+     */
+    watchUntil: text('watch_until'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [primaryKey({ columns: [t.psa, t.ticketId] })],
+  (t) => [primaryKey({ columns: [t.psa, t.ticketId] }), index('poll_ledger_watch').on(t.psa, t.watchUntil)],
+);
+
+/** Refusal and info notes already written per ticket (a hash of the outcome): each distinct outcome is noted once. */
+export const noteMarks = sqliteTable(
+  'note_marks',
+  {
+    psa: text('psa', { enum: ['connectwise', 'halo'] }).notNull(),
+    ticketId: text('ticket_id').notNull(),
+    mark: text('mark').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.psa, t.ticketId, t.mark] })],
 );
 
 /** Onboarding tickets whose pass is issued later (lead time), and users not yet in Entra being retried. */
