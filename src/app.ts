@@ -5,9 +5,10 @@ import { secureHeaders } from 'hono/secure-headers';
 import { AppError } from './errors.js';
 import { errorForLog, requestContext } from './logger.js';
 import type { Services } from './services.js';
+import { describeSetup } from './setup-status.js';
 import { adminRoutes } from './http/admin/index.js';
 import { buttonRoutes } from './http/button.js';
-import { connectwiseHostedRoutes } from './http/connectwise-hosted.js';
+import { connectwiseHostedRoutes } from './http/connectwise-hosted/routes.js';
 import { mappingsApiRoutes } from './http/mappings-api.js';
 import { problemResponse } from './http/problem.js';
 
@@ -19,10 +20,14 @@ export function createApp(services: Services) {
   const app = new Hono();
   const { logger } = services;
 
-  app.use(requestId({ limitLength: 64 }));
+  // Every request gets an id made here: an id taken from the caller could repeat another request's or forge log
+  // entries. A caller's own X-Request-Id, when it is a plain token, is logged beside ours as callerRequestId.
+  app.use(requestId({ headerName: '' }));
   app.use(async (c, next) => {
     const started = performance.now();
-    await requestContext.run({ requestId: c.get('requestId') }, async () => {
+    c.header('X-Request-Id', c.get('requestId'));
+    const callerRequestId = /^[\w.:-]{1,64}$/.exec(c.req.header('x-request-id') ?? '')?.[0];
+    await requestContext.run({ requestId: c.get('requestId'), ...(callerRequestId ? { callerRequestId } : {}) }, async () => {
       await next();
       // Method, path and status only: query strings, headers and bodies may carry secrets.
       logger.info({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
@@ -48,9 +53,11 @@ export function createApp(services: Services) {
       database = false;
     }
     const workers = services.health.snapshot();
-    const ready = database && Object.values(workers).every((w) => w.running);
+    // A PSA that cannot issue (no Entra app) refuses every press and ticket: not ready, and say why.
+    const setup = describeSetup(services.config);
+    const ready = database && setup.canIssue && Object.values(workers).every((w) => w.running);
     return c.json(
-      { status: ready ? 'ready' : 'not ready', database, workers, outboxBacklog: database ? services.outbox.backlog() : null },
+      { status: ready ? 'ready' : 'not ready', database, issuance: { ready: setup.canIssue, blockers: setup.blockers }, workers, outboxBacklog: database ? services.outbox.backlog() : null },
       ready ? 200 : 503,
     );
   });

@@ -1,4 +1,5 @@
-import type { Config, PsaKind } from './config.js';
+import type { Config } from './config/index.js';
+import type { PsaKind } from './domain.js';
 import type { Storage } from './db/index.js';
 import type { IssuanceLog } from './db/issuances.js';
 import type { MappingStore } from './db/mappings.js';
@@ -6,20 +7,11 @@ import type { NoteOutbox } from './delivery/outbox.js';
 import type { EntraDirectory } from './entra/port.js';
 import type { HealthRegistry } from './health.js';
 import type { Logger } from './logger.js';
-import type { PsaConnector } from './psa/port.js';
+import type { HostedMemberVerifier, PsaConnector } from './psa/port.js';
 import type { TicketIssuance } from './tap/ticket-issuance.js';
 
-export interface HostedMemberClaim {
-  companyId: string;
-  memberId: string;
-  memberHash: string;
-  memberContext?: string | undefined;
-}
-
-export interface HostedMemberVerifier {
-  /** The member as ConnectWise knows them, or null when ConnectWise does not accept the claim. */
-  verify(claim: HostedMemberClaim): Promise<{ memberId: string; memberIdentifier?: string | undefined } | null>;
-}
+// The hosted member check is a port of its own (src/psa/port.ts); re-exported for the HTTP layer and tests.
+export type { HostedMemberClaim, HostedMemberVerifier, VerifiedHostedMember } from './psa/port.js';
 
 /** Everything the HTTP layer and the workers need, built once in main.ts (or a test) and passed in. No singletons. */
 export interface Services {

@@ -1,4 +1,4 @@
-import type { PsaKind } from '../config.js';
+import type { PsaKind } from '../domain.js';
 
 export type { PsaKind };
 
@@ -67,4 +67,24 @@ export interface PsaConnector {
   listOnboardingTickets(cursor: string | undefined, page: number): Promise<OnboardingPage>;
   /** A cheap authenticated call for health checks and the admin "test connection". */
   ping(): Promise<void>;
+}
+
+/** What a ConnectWise Hosted API page says about the member it runs for (from the CW frame's getMemberAuthentication). */
+export interface HostedMemberClaim {
+  companyId: string;
+  memberId: string;
+  memberHash: string;
+  memberContext?: string | undefined;
+}
+
+export interface VerifiedHostedMember {
+  /** The member's identifier as ConnectWise named it. */
+  memberId: string;
+  memberIdentifier?: string | undefined;
+}
+
+/** Confirms a hosted page's member claim with ConnectWise itself; the browser's word is never proof. */
+export interface HostedMemberVerifier {
+  /** The member as ConnectWise knows them, or null when ConnectWise does not accept the claim. */
+  verify(claim: HostedMemberClaim): Promise<VerifiedHostedMember | null>;
 }

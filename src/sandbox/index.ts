@@ -1,6 +1,6 @@
-import { startConnectWiseServer, type ConnectWiseServer } from './connectwise-server.js';
-import { startEntraServer, type EntraServer } from './entra-server.js';
-import { startHaloServer, type HaloServer } from './halo-server.js';
+import { startConnectWiseServer, type ConnectWiseServer } from './connectwise/server.js';
+import { startEntraServer, type EntraServer } from './entra/server.js';
+import { startHaloServer, type HaloServer } from './halo/server.js';
 import type { Clock } from './http.js';
 import { defaultSeed, sandboxEnv, type SandboxSeed } from './seed.js';
 
@@ -8,9 +8,9 @@ export { defaultSeed, sandboxEnv, TENANT_IDS, ENTRA_APP, CW_COMPANY_IDS, HALO_CL
 export type { SandboxSeed, SandboxMapping } from './seed.js';
 export { FaultInjector } from './faults.js';
 export type { FaultRule, FaultHandle, RecordedRequest } from './faults.js';
-export { startConnectWiseServer, type ConnectWiseServer } from './connectwise-server.js';
-export { startHaloServer, type HaloServer } from './halo-server.js';
-export { startEntraServer, type EntraServer } from './entra-server.js';
+export { startConnectWiseServer, type ConnectWiseServer } from './connectwise/server.js';
+export { startHaloServer, type HaloServer } from './halo/server.js';
+export { startEntraServer, type EntraServer } from './entra/server.js';
 export type { Clock } from './http.js';
 
 export interface SandboxOptions {

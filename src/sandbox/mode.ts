@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, type Config } from '../config.js';
+import { loadConfig, type Config } from '../config/index.js';
 import type { MappingStore } from '../db/mappings.js';
-import { HOSTED_PAGE_PATH } from '../http/connectwise-hosted.js';
+import { HOSTED_PAGE_PATH } from '../http/connectwise-hosted/routes.js';
 import { hashPassword } from '../http/admin/passwords.js';
 import { defaultSeed, startSandbox } from './index.js';
 
@@ -37,10 +37,9 @@ export async function prepareSandboxMode(env: NodeJS.ProcessEnv): Promise<{ conf
       DATABASE_PATH: join(dir, 'connector.sqlite'),
       TAP_SEAL_KEY: randomBytes(32).toString('base64'),
       POLL_INTERVAL_SECONDS: (kept.POLL_INTERVAL_SECONDS as string | undefined) ?? '15',
-    });
-    config.sandbox = true;
-    // Trusted for the connector's Entra/Graph clients only, never process-wide (see src/entra/http.ts).
-    if (config.entra) config.entra.trustedCaPem = sandbox.entra.caPem;
+      // The simulated Entra's CA is trusted for the connector's Entra/Graph clients only, never process-wide
+      // (see src/entra/http.ts).
+    }, { sandbox: { caPem: sandbox.entra.caPem } });
     const banner = (url: string) => {
       const hosted = `${url}${HOSTED_PAGE_PATH}?id=[cw_id]`;
       return [

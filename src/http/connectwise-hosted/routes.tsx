@@ -4,19 +4,19 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { html } from 'hono/html';
 import { z } from 'zod';
-import type { ConnectWiseConfig } from '../config.js';
-import type { TenantMapping } from '../db/mappings.js';
-import { AppError } from '../errors.js';
-import type { PsaConnector, PsaTicket } from '../psa/port.js';
-import { readTicketFields } from '../psa/ticket-fields.js';
-import type { HostedMemberVerifier, Services } from '../services.js';
-import type { TicketIssueResult } from '../tap/ticket-issuance.js';
-import { formatInZone } from '../tap/time.js';
-import { createAttemptThrottle } from './attempt-throttle.js';
-import { clientAddress } from './client-address.js';
-import { frameAncestorSources, HostedPage, hostedPageCsp } from './connectwise-hosted/page.js';
-import { createHostedSessionTokens } from './connectwise-hosted/session-token.js';
-import { readJsonBody } from './validate.js';
+import type { ConnectWiseConfig } from '../../config/index.js';
+import type { TenantMapping } from '../../db/mappings.js';
+import { AppError } from '../../errors.js';
+import type { PsaConnector, PsaTicket } from '../../psa/port.js';
+import { readTicketFields } from '../../psa/ticket-fields.js';
+import type { HostedMemberVerifier, Services } from '../../services.js';
+import type { TicketIssueResult } from '../../tap/ticket-issuance.js';
+import { formatInZone } from '../../tap/time.js';
+import { createAttemptThrottle } from '../attempt-throttle.js';
+import { clientAddress } from '../client-address.js';
+import { frameAncestorSources, HostedPage, hostedPageCsp } from './page.js';
+import { createHostedSessionTokens } from './session-token.js';
+import { readJsonBody } from '../validate.js';
 
 /**
  * The ConnectWise Hosted API page (toolbar button / pod on the Service Ticket screen):

@@ -1,6 +1,7 @@
-import type { ConnectWiseConfig } from '../../config.js';
+import type { ConnectWiseConfig } from '../../config/index.js';
 import type { Logger } from '../../logger.js';
 import { buildHttpDeps, parseBody, sendWithRetry, type TransportOverrides } from '../http.js';
+import type { HostedMemberClaim, HostedMemberVerifier, VerifiedHostedMember } from '../port.js';
 import { createConnectWiseClient } from './client.js';
 import { cwMyAccountSchema } from './schemas.js';
 
@@ -14,23 +15,6 @@ import { cwMyAccountSchema } from './schemas.js';
  * numeric id, and whether `/system/myAccount` is the cheapest endpoint that honours the cookies, must be confirmed.
  * That is why this lives alone in this file, apart from the PsaConnector port.
  */
-
-export interface HostedMemberClaim {
-  companyId: string;
-  memberId: string;
-  memberHash: string;
-  memberContext?: string | undefined;
-}
-
-export interface VerifiedHostedMember {
-  memberId: string;
-  memberIdentifier?: string;
-}
-
-export interface HostedMemberVerifier {
-  /** The member as ConnectWise knows them, or null when ConnectWise does not accept the claim. */
-  verify(claim: HostedMemberClaim): Promise<VerifiedHostedMember | null>;
-}
 
 export interface ConnectWiseMemberVerifierDeps extends TransportOverrides {
   config: ConnectWiseConfig;

@@ -49,7 +49,7 @@ const ticketIdOf = (c: Context): number | undefined => (/^\d+$/.test(c.req.param
 const notFound = (c: Context, what: string, id: string | undefined) =>
   cwError(c, 404, 'NotFound', `${what} ID ${id ?? ''} not found`);
 
-/** Routes under `/{codebase}apis/3.0/`; authentication is checked before these run (connectwise-server.ts). */
+/** Routes under `/{codebase}apis/3.0/`; authentication is checked before these run (server.ts). */
 export function connectWiseApiRoutes(state: ConnectWiseState): Hono<CwEnv> {
   const api = new Hono<CwEnv>();
 

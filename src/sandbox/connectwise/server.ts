@@ -1,15 +1,15 @@
 import type { HttpBindings } from '@hono/node-server';
 import { Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
-import { hostedHostPage } from './connectwise/hosted-host.js';
-import { cwError } from './connectwise/listing.js';
-import { connectWiseApiRoutes, type CwEnv } from './connectwise/routes.js';
-import { ConnectWiseState, type ConnectWiseSeed } from './connectwise/state.js';
-import { FaultInjector, faultLayer } from './faults.js';
-import { listen, systemClock, type Clock, type ListenOptions } from './http.js';
+import { hostedHostPage } from './hosted-host.js';
+import { cwError } from './listing.js';
+import { connectWiseApiRoutes, type CwEnv } from './routes.js';
+import { ConnectWiseState, type ConnectWiseSeed } from './state.js';
+import { FaultInjector, faultLayer } from '../faults.js';
+import { listen, systemClock, type Clock, type ListenOptions } from '../http.js';
 
-export { ConnectWiseState } from './connectwise/state.js';
-export type { ConnectWiseSeed, CwNote, CwTicketSeed, CwCompany, CwMember, CwBoard } from './connectwise/state.js';
+export { ConnectWiseState } from './state.js';
+export type { ConnectWiseSeed, CwNote, CwTicketSeed, CwCompany, CwMember, CwBoard } from './state.js';
 
 export interface ConnectWiseServerOptions extends ListenOptions {
   seed: ConnectWiseSeed;
