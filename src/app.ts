@@ -7,6 +7,8 @@ import { errorForLog, requestContext } from './logger.js';
 import type { Services } from './services.js';
 import { describeSetup } from './setup-status.js';
 import { adminRoutes } from './http/admin/index.js';
+import { hasAdminSession } from './http/admin/auth.js';
+import { createAdminTokenGuard } from './http/admin-token.js';
 import { buttonRoutes } from './http/button.js';
 import { connectwiseHostedRoutes } from './http/connectwise-hosted/routes.js';
 import { mappingsApiRoutes } from './http/mappings-api.js';
@@ -44,6 +46,7 @@ export function createApp(services: Services) {
     }),
   );
 
+  const adminToken = createAdminTokenGuard(services);
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', (c) => {
     let database = false;
@@ -56,14 +59,17 @@ export function createApp(services: Services) {
     // A PSA that cannot issue (no Entra app) refuses every press and ticket: not ready, and say why.
     const setup = describeSetup(services.config);
     const ready = database && setup.canIssue && Object.values(workers).every((w) => w.running);
+    const status = ready ? 'ready' : 'not ready';
+    // Worker names, errors and backlog are for the operator: an admin session or the admin API token.
+    if (!hasAdminSession(services, c) && !adminToken.presented(c)) return c.json({ status }, ready ? 200 : 503);
     return c.json(
-      { status: ready ? 'ready' : 'not ready', database, issuance: { ready: setup.canIssue, blockers: setup.blockers }, workers, outboxBacklog: database ? services.outbox.backlog() : null },
+      { status, database, issuance: { ready: setup.canIssue, blockers: setup.blockers }, workers, outboxBacklog: database ? services.outbox.backlog() : null },
       ready ? 200 : 503,
     );
   });
 
   app.route('/', buttonRoutes(services));
-  app.route('/', mappingsApiRoutes(services));
+  app.route('/', mappingsApiRoutes(services, adminToken));
   app.route('/', connectwiseHostedRoutes(services));
   app.route('/', adminRoutes(services));
 

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { pino, type DestinationStream, type Logger } from 'pino';
+import pretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -37,8 +38,11 @@ const REDACT = [
   '*.noteText',
 ];
 
-/** The request being served, if any: every log line written while serving it carries its request id. */
-export const requestContext = new AsyncLocalStorage<{ requestId: string }>();
+/**
+ * The request being served, if any: every log line written while serving it carries its request id (ours) and the
+ * caller's own id when it sent a valid one.
+ */
+export const requestContext = new AsyncLocalStorage<{ requestId: string; callerRequestId?: string }>();
 
 export function createLogger(opts: { level: string; destination?: DestinationStream }): Logger {
   return pino(
@@ -48,7 +52,9 @@ export function createLogger(opts: { level: string; destination?: DestinationStr
       redact: { paths: REDACT, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
-      mixin: () => requestContext.getStore() ?? {},
+      // A copy: pino merges each line's fields INTO the object the mixin returns, so handing it the shared per-request
+      // object made every line carry the fields of all earlier lines of that request.
+      mixin: () => ({ ...requestContext.getStore() }),
     },
     opts.destination,
   );
@@ -65,4 +71,18 @@ export function errorForLog(error: unknown): Record<string, unknown> {
     ...(typeof e.status === 'number' ? { status: e.status } : {}),
     ...(typeof e.statusCode === 'number' ? { status: e.statusCode } : {}),
   };
+}
+
+/**
+ * Sandbox mode's log lines: one short line each ("12:04:31 INFO  TAP issued psa=halo ticketId=2012"), written
+ * synchronously so they cannot overtake the start-up banner. Production keeps JSON for log collectors.
+ */
+export function prettyLogStream(opts: { colorize?: boolean } = {}): DestinationStream {
+  return pretty({
+    colorize: opts.colorize ?? process.stdout.isTTY === true,
+    singleLine: true,
+    sync: true,
+    translateTime: 'SYS:HH:MM:ss',
+    ignore: 'pid,hostname,service',
+  });
 }

@@ -1,13 +1,11 @@
-import { Hono, type MiddlewareHandler } from 'hono';
+import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
-import { isIanaZone } from '../config.js';
+import { isIanaZone } from '../config/index.js';
 import type { TenantMapping } from '../db/mappings.js';
 import { AppError } from '../errors.js';
 import type { Services } from '../services.js';
-import { createAttemptThrottle } from './attempt-throttle.js';
-import { safeEqual } from './button-auth.js';
-import { clientAddress } from './client-address.js';
+import { createAdminTokenGuard, type AdminTokenGuard } from './admin-token.js';
 import { parseParams, readJsonBody } from './validate.js';
 
 const MAPPING_BODY_LIMIT_BYTES = 16 * 1024;
@@ -66,21 +64,9 @@ export async function resolveTenant(services: Services, tenantId: string | undef
 }
 
 /** GET/PUT/DELETE /v1/mappings — the JSON mappings API, guarded by ADMIN_API_TOKEN. */
-export function mappingsApiRoutes(services: Services) {
+export function mappingsApiRoutes(services: Services, adminToken: AdminTokenGuard = createAdminTokenGuard(services)) {
   const app = new Hono();
-  const throttle = createAttemptThrottle({ maxFailures: 20, windowMs: 5 * 60_000 });
-  const requireAdminToken: MiddlewareHandler = async (c, next) => {
-    const address = clientAddress(c, services.config.server.trustProxy);
-    if (throttle.blocked(address)) throw new AppError('TOO_MANY_ATTEMPTS', undefined, { retryAfterSeconds: 300 });
-    const token = services.config.admin.apiToken;
-    const given = /^Bearer\s+(.+)$/i.exec(c.req.header('authorization') ?? '')?.[1]?.trim();
-    if (!token || !given || !safeEqual(given, token)) {
-      throttle.fail(address);
-      throw new AppError('UNAUTHORIZED', 'Send Authorization: Bearer <ADMIN_API_TOKEN>.');
-    }
-    throttle.succeed(address);
-    await next();
-  };
+  const requireAdminToken = adminToken.require;
   const limitBody = bodyLimit({
     maxSize: MAPPING_BODY_LIMIT_BYTES,
     onError: () => {

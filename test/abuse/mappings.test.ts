@@ -83,13 +83,14 @@ describe('mappings API under hostile input', () => {
 
 describe('admin token under brute force', () => {
   // Same rule as the button secrets (src/http/attempt-throttle.ts): 20 failures per address in 5 minutes.
-  it('guessing the admin token is throttled, and the right token is refused while blocked', async () => {
+  it('guessing the admin token is throttled per source, and the right token is still accepted from that source', async () => {
     const h = world();
     const codes: string[] = [];
     for (let i = 0; i < 50; i += 1) codes.push((await expectProblem4xx(await call(h, 'GET', '/v1/mappings', { authorization: `Bearer guess-${i}-0123456789abcdef` }))).code);
-    expect(codes).toContain('TOO_MANY_ATTEMPTS');
-    const blocked = await call(h, 'DELETE', '/v1/mappings/connectwise/10', { authorization: ADMIN });
-    expect((await expectProblem4xx(blocked)).code).toBe('TOO_MANY_ATTEMPTS');
-    expect(h.services.mappings.get('connectwise', '10')).toBeDefined();
+    expect(codes.filter((c) => c === 'UNAUTHORIZED')).toHaveLength(20);
+    expect(codes.slice(20).every((c) => c === 'TOO_MANY_ATTEMPTS')).toBe(true);
+    // The token is 24+ random characters: whoever holds it is never refused because someone else guessed.
+    expect((await call(h, 'DELETE', '/v1/mappings/connectwise/10', { authorization: ADMIN })).status).toBe(204);
+    expect(h.services.mappings.get('connectwise', '10')).toBeUndefined();
   });
 });

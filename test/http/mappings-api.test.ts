@@ -25,9 +25,11 @@ describe('mappings API', () => {
     const big = await put('/v1/mappings/halo/7', { tenantId: CONTOSO, companyName: 'x'.repeat(20_000) });
     expect(big.status).toBe(413);
     for (let i = 0; i < 20; i++) await h.app.request('/v1/mappings', { headers: { authorization: 'Bearer guess' } });
-    const res = await h.app.request('/v1/mappings', { headers: auth });
+    const res = await h.app.request('/v1/mappings', { headers: { authorization: 'Bearer guess' } });
     expect(res.status).toBe(429);
     expect((await json(res)).code).toBe('TOO_MANY_ATTEMPTS');
+    // Only failures are slowed: the right token still works.
+    expect((await h.app.request('/v1/mappings', { headers: auth })).status).toBe(200);
   });
 
   it('maps a company by tenant domain, resolving the id, with defaults for the rules', async () => {

@@ -98,7 +98,9 @@ export function adminAuth(services: Services): AdminAuth {
   routes.get('/admin/sign-in', (c) => signInPage(c, { next: c.req.query('next') }));
 
   routes.post('/admin/sign-in', bodyLimit({ maxSize: 16 * 1024, onError: (c) => c.text('Request too large', 413) }), async (c) => {
-    const form = await c.req.parseBody();
+    // A malformed multipart body throws in the parser: that is the caller's mistake (400), not ours (500).
+    const form = await c.req.parseBody().catch(() => undefined);
+    if (!form) return signInPage(c, { status: 400, error: 'The sign-in form arrived malformed. Please try again.' });
     const text = (key: string) => (typeof form[key] === 'string' ? (form[key] as string) : '');
     const username = text('username').trim().slice(0, 200);
     const next = text('next');
@@ -170,4 +172,10 @@ export function adminAuth(services: Services): AdminAuth {
   });
 
   return { routes, requireSession, requireCsrf, sessions };
+}
+
+/** Whether the request carries a live admin session: routes outside /admin (such as /readyz) show more to an admin. */
+export function hasAdminSession(services: Services, c: Context): boolean {
+  const id = getCookie(c, cookieNames(isHttps(services.config)).session);
+  return Boolean(id && createSessionStore(services.storage.db, services.now).find(id));
 }

@@ -12,7 +12,7 @@ import { healthRoutes } from './health.js';
 import { Layout, Notice } from './layout.js';
 import { CSV_MAX_BYTES } from './mappings-csv.js';
 import { mappingsPageRoutes } from './mappings-page.js';
-import { ASSETS, adminSecurityHeaders } from './security.js';
+import { adminSecurityHeaders, findAsset } from './security.js';
 import { createSuggestionSources } from './suggestion-sources.js';
 import { suggestionsPageRoutes } from './suggestions-page.js';
 
@@ -38,7 +38,7 @@ export function adminRoutes(services: Services) {
   );
 
   app.get('/admin/assets/:name', (c) => {
-    const asset = ASSETS[c.req.param('name')];
+    const asset = findAsset(c.req.param('name'));
     if (!asset) return c.text('Not found', 404);
     return c.body(asset.body, 200, { 'content-type': asset.type, 'cache-control': 'public, max-age=300' });
   });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { MiddlewareHandler } from 'hono';
-import type { Config } from '../../config.js';
+import type { Config } from '../../config/index.js';
 
 /**
  * The admin pages' CSP: nothing inline, scripts and styles only from this app, forms only back to it, never framed.
@@ -44,7 +44,10 @@ export const isHttps = (config: Config) => config.server.publicBaseUrl.startsWit
 const asset = (name: string) => readFileSync(new URL(`./${name}`, import.meta.url), 'utf8');
 
 /** The one stylesheet and the one small script, read once at start. */
-export const ASSETS: Record<string, { body: string; type: string }> = {
-  'admin.css': { body: asset('admin.css'), type: 'text/css; charset=utf-8' },
-  'admin.js': { body: asset('admin.js'), type: 'text/javascript; charset=utf-8' },
-};
+export const ASSETS: ReadonlyMap<string, { body: string; type: string }> = new Map([
+  ['admin.css', { body: asset('admin.css'), type: 'text/css; charset=utf-8' }],
+  ['admin.js', { body: asset('admin.js'), type: 'text/javascript; charset=utf-8' }],
+]);
+
+/** The asset of that name, if any. A Map, not an object: `constructor` or `__proto__` must not find Object.prototype's. */
+export const findAsset = (name: string) => ASSETS.get(name);
