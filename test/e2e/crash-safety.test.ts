@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TENANT_IDS } from '../../src/sandbox/index.js';
 import {
+  readinessDetails,
   connectWiseInternalNotes,
   killAllConnectors,
   killConnector,
@@ -96,7 +97,7 @@ describe('crash safety, connector in its own process', () => {
       },
     );
     // Nothing left to deliver, so no second note can follow.
-    await waitFor(async () => ((await (await fetch(`${second.url}/readyz`)).json()) as { outboxBacklog: number }).outboxBacklog === 0, { what: 'an empty outbox' });
+    await waitFor(async () => (await readinessDetails(second.url)).outboxBacklog === 0, { what: 'an empty outbox' });
     expect(connectWiseInternalNotes(sandbox, TICKET)).toHaveLength(1);
     expect(notes[0]).toMatchObject({ internalAnalysisFlag: true, detailDescriptionFlag: false, processNotifications: false });
     expect(passInText(notes[0]!.text)).toBe(pass);

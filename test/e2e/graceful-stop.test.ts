@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TENANT_IDS } from '../../src/sandbox/index.js';
 import {
+  readinessDetails,
   connectWiseInternalNotes,
   killAllConnectors,
   passInHtml,
@@ -65,7 +66,7 @@ describe('graceful stop, connector in its own process', () => {
 
     // Nothing was left behind for the next start.
     const next = await startConnectorProcess(world.env());
-    expect(((await (await fetch(`${next.url}/readyz`)).json()) as { outboxBacklog: number }).outboxBacklog).toBe(0);
+    expect((await readinessDetails(next.url)).outboxBacklog).toBe(0);
     next.signal('SIGTERM');
     expect(await next.exited).toBe(0);
     expect(connectWiseInternalNotes(sandbox, 48111)).toHaveLength(1);
@@ -90,7 +91,7 @@ describe('graceful stop, connector in its own process', () => {
     // A restart makes every waiting note due at once (src/delivery/outbox.ts, resumeAfterRestart).
     const next = await startConnectorProcess(world.env());
     await waitFor(() => sandbox.halo.state.actions(2012).length > 0, { timeoutMs: 10_000, intervalMs: 100, what: () => `the Halo note after the restart\n${next.output().slice(-3000)}` });
-    await waitFor(async () => ((await (await fetch(`${next.url}/readyz`)).json()) as { outboxBacklog: number }).outboxBacklog === 0, { what: 'an empty outbox' });
+    await waitFor(async () => (await readinessDetails(next.url)).outboxBacklog === 0, { what: 'an empty outbox' });
     const actions = sandbox.halo.state.actions(2012);
     expect(actions).toHaveLength(1);
     expect(actions[0]).toMatchObject({ hiddenfromuser: true, sendemail: false });

@@ -236,6 +236,12 @@ export async function pressButton(connectorUrl: string, psa: 'connectwise' | 'ha
   });
 }
 
+/** /readyz as the operator sees it (workers, backlog): anonymous callers get only the status. */
+export async function readinessDetails(connectorUrl: string): Promise<{ status: string; outboxBacklog: number | null; workers: Record<string, unknown> }> {
+  const res = await fetch(`${connectorUrl}/readyz`, { headers: { Authorization: `Bearer ${ADMIN_API_TOKEN}` } });
+  return (await res.json()) as { status: string; outboxBacklog: number | null; workers: Record<string, unknown> };
+}
+
 /** The mappings API as an admin's script calls it. */
 export async function putMapping(connectorUrl: string, psa: 'connectwise' | 'halo', companyId: number | string, body: Record<string, unknown>): Promise<Response> {
   return fetch(`${connectorUrl}/v1/mappings/${psa}/${companyId}`, {
