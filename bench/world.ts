@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import type { MappingStore } from '../src/db/mappings.js';
 import { defaultSeed, type SandboxSeed } from '../src/sandbox/index.js';
-import type { EntraTenant, EntraUser } from '../src/sandbox/entra-server.js';
+import type { EntraTenant, EntraUser } from '../src/sandbox/entra/server.js';
 
 /**
  * The benchmark world: the default sandbox seed plus `tenants` extra customer tenants, each a ConnectWise company

@@ -16,6 +16,9 @@ export const ENTRA_APP = {
 const GLOBAL_ADMIN = '62e90394-69f5-4237-9190-012177145e10';
 const PRIVILEGED_AUTH_ADMIN = '7be44c8a-adaf-4e2a-84d6-ab2649e08a13';
 const AUTH_ADMIN = 'c4e39bd9-1100-46d3-8c65-fb160da0071f';
+const HELPDESK_ADMIN = '729827e3-9c14-49f7-bb1b-9608f156bbb8';
+const SECURITY_ADMIN = '194ae4cb-b126-40b2-bd5b-6091b380977d';
+const USER_ADMIN = 'fe930be7-5e62-47db-91af-98c3a49a38b1';
 
 /** The portal's defaults (reference/entra-graph.md): enabled, 60–480 minutes, default 60, 8 characters, all users. */
 const portalDefaultPolicy = (): TapPolicy => ({
@@ -52,9 +55,21 @@ const guest = (initial: string, home: string, displayName: string): Partial<Entr
   displayName,
 });
 
+/**
+ * Every way of holding a directory role is seeded once in Contoso (issue 10): active tenant-wide directly (sanne) and
+ * through a role-assignable group (erik), PIM-eligible directly (pieter) and through a group (ruud), scoped to an
+ * administrative unit (marit), and a custom role (joost). Alice and Bram are ordinary staff in ordinary groups and an
+ * administrative unit: they must get passes.
+ */
 function contoso(): EntraTenant {
   const d = 'contoso.example';
   const admins = stableGuid('group/contoso/global-admins');
+  const allStaff = stableGuid('group/contoso/all-staff');
+  const sales = stableGuid('group/contoso/sales');
+  const securityPim = stableGuid('group/contoso/security-pim');
+  const amsterdam = stableGuid('au/contoso/amsterdam');
+  const passwordResetter = stableGuid('role/contoso/password-resetter');
+  const id = (local: string) => stableGuid(`user/${local}@${d}`);
   return {
     id: TENANT_IDS.contoso,
     displayName: 'Contoso Ltd',
@@ -62,18 +77,32 @@ function contoso(): EntraTenant {
     timeZone: 'Europe/Amsterdam',
     region: 'EU',
     tapPolicy: portalDefaultPolicy(),
-    groups: [{ id: admins, displayName: 'Contoso Global Admins', isAssignableToRole: true, roles: [GLOBAL_ADMIN] }],
+    groups: [
+      { id: admins, displayName: 'Contoso Global Admins', isAssignableToRole: true, roles: [GLOBAL_ADMIN] },
+      { id: allStaff, displayName: 'All Staff', isAssignableToRole: false, roles: [] },
+      { id: sales, displayName: 'Sales', isAssignableToRole: false, roles: [] },
+      { id: securityPim, displayName: 'Contoso Security (PIM)', isAssignableToRole: true, roles: [], roleGrants: [{ roleDefinitionId: SECURITY_ADMIN, eligible: true }] },
+    ],
+    customRoles: [{ id: passwordResetter, displayName: 'Contoso Password Resetter' }],
+    administrativeUnits: [{ id: amsterdam, displayName: 'Amsterdam office', members: [id('alice.jansen'), id('bram.devries'), id('marit.scoped')] }],
     users: [
-      user(d, 'alice.jansen', 'Alice Jansen', { methods: ['password', 'microsoftAuthenticator'] }),
-      user(d, 'bram.devries', 'Bram de Vries'),
-      user(d, 'femke.bakker', 'Femke Bakker'),
-      user(d, 'lars.mulder', 'Lars Mulder'),
-      user(d, 'noor.elamrani', 'Noor El Amrani'),
+      user(d, 'alice.jansen', 'Alice Jansen', { memberOf: [allStaff, sales], methods: ['password', 'microsoftAuthenticator'] }),
+      user(d, 'bram.devries', 'Bram de Vries', { memberOf: [allStaff] }),
+      user(d, 'femke.bakker', 'Femke Bakker', { memberOf: [allStaff, sales] }),
+      user(d, 'lars.mulder', 'Lars Mulder', { memberOf: [allStaff] }),
+      user(d, 'noor.elamrani', 'Noor El Amrani', { memberOf: [allStaff] }),
       user(d, 'dana.visser', 'Dana Visser', { accountEnabled: false }),
       user(d, '', '', guest('contoso.onmicrosoft.com', 'chris@outlook.example', 'Chris Guest')),
-      // Holds Global Administrator only through a role-assignable group: only the transitive call shows it.
-      user(d, 'erik.admin', 'Erik Admin', { memberOf: [admins], methods: ['password', 'fido2'] }),
+      // Holds Global Administrator only through a role-assignable group.
+      user(d, 'erik.admin', 'Erik Admin', { memberOf: [admins, allStaff], methods: ['password', 'fido2'] }),
       user(d, 'sanne.helpdesk', 'Sanne Helpdesk', { directRoles: [AUTH_ADMIN] }),
+      // PIM-eligible Global Administrator: nothing active, so transitiveMemberOf and roleAssignments show nothing.
+      user(d, 'pieter.pim', 'Pieter Pim', { memberOf: [allStaff], roleGrants: [{ roleDefinitionId: GLOBAL_ADMIN, eligible: true }] }),
+      // Eligible for Security Administrator through a role-assignable group.
+      user(d, 'ruud.security', 'Ruud Security', { memberOf: [securityPim, allStaff] }),
+      // Helpdesk Administrator over the Amsterdam office only.
+      user(d, 'marit.scoped', 'Marit Scoped', { roleGrants: [{ roleDefinitionId: HELPDESK_ADMIN, directoryScopeId: `/administrativeUnits/${amsterdam}` }] }),
+      user(d, 'joost.custom', 'Joost Custom', { roleGrants: [{ roleDefinitionId: passwordResetter }] }),
       // A UPN starting with `$` must be read as /users('$scanner@…') (reference/entra-graph.md).
       user(d, '$scanner', 'Scan to mail'),
     ],
@@ -84,6 +113,7 @@ function fabrikam(): EntraTenant {
   const d = 'fabrikam.example';
   const tier0 = stableGuid('group/fabrikam/tier0');
   const breakGlass = stableGuid('group/fabrikam/break-glass');
+  const employees = stableGuid('group/fabrikam/employees');
   return {
     id: TENANT_IDS.fabrikam,
     displayName: 'Fabrikam Inc',
@@ -101,13 +131,16 @@ function fabrikam(): EntraTenant {
     groups: [
       { id: tier0, displayName: 'Fabrikam Tier 0', isAssignableToRole: true, roles: [GLOBAL_ADMIN, PRIVILEGED_AUTH_ADMIN] },
       { id: breakGlass, displayName: 'Break-glass accounts', isAssignableToRole: false, roles: [] },
+      { id: employees, displayName: 'Fabrikam Employees', isAssignableToRole: false, roles: [] },
     ],
     users: [
-      user(d, 'grace.miller', 'Grace Miller'),
-      user(d, 'henry.ortiz', 'Henry Ortiz'),
-      user(d, 'mia.chen', 'Mia Chen'),
-      user(d, 'noah.brooks', 'Noah Brooks'),
-      user(d, 'ivan.petrov', 'Ivan Petrov', { methods: ['password', 'microsoftAuthenticator', 'phone'] }),
+      user(d, 'grace.miller', 'Grace Miller', { memberOf: [employees] }),
+      user(d, 'henry.ortiz', 'Henry Ortiz', { memberOf: [employees] }),
+      user(d, 'mia.chen', 'Mia Chen', { memberOf: [employees] }),
+      user(d, 'noah.brooks', 'Noah Brooks', { memberOf: [employees] }),
+      user(d, 'ivan.petrov', 'Ivan Petrov', { memberOf: [employees], methods: ['password', 'microsoftAuthenticator', 'phone', 'softwareOath'] }),
+      // PIM-eligible User Administrator.
+      user(d, 'olivia.eligible', 'Olivia Eligible', { memberOf: [employees], roleGrants: [{ roleDefinitionId: USER_ADMIN, eligible: true }] }),
       user(d, 'kevin.old', 'Kevin Old', { accountEnabled: false }),
       user(d, '', '', guest('fabrikam.onmicrosoft.com', 'judy@partner.example', 'Judy Guest')),
       user(d, 'laura.admin', 'Laura Admin', { memberOf: [tier0] }),
@@ -120,6 +153,7 @@ function fabrikam(): EntraTenant {
 function northwind(): EntraTenant {
   const d = 'northwind.example';
   const admins = stableGuid('group/northwind/admins');
+  const staff = stableGuid('group/northwind/staff');
   return {
     id: TENANT_IDS.northwind,
     displayName: 'Northwind Traders',
@@ -127,11 +161,16 @@ function northwind(): EntraTenant {
     timeZone: 'Europe/London',
     region: 'EU',
     tapPolicy: { ...portalDefaultPolicy(), state: 'disabled' },
-    groups: [{ id: admins, displayName: 'Northwind Admins', isAssignableToRole: true, roles: [GLOBAL_ADMIN] }],
+    // A Business Premium customer: Entra ID P1 only, so no PIM (the eligibility read answers AadPremiumLicenseRequired).
+    pimLicensed: false,
+    groups: [
+      { id: admins, displayName: 'Northwind Admins', isAssignableToRole: true, roles: [GLOBAL_ADMIN] },
+      { id: staff, displayName: 'Northwind Staff', isAssignableToRole: false, roles: [] },
+    ],
     users: [
-      user(d, 'oliver.smith', 'Oliver Smith'),
-      user(d, 'rachel.green', 'Rachel Green'),
-      user(d, 'paula.jones', 'Paula Jones'),
+      user(d, 'oliver.smith', 'Oliver Smith', { memberOf: [staff] }),
+      user(d, 'rachel.green', 'Rachel Green', { memberOf: [staff] }),
+      user(d, 'paula.jones', 'Paula Jones', { memberOf: [staff] }),
       user(d, 'victor.stone', 'Victor Stone', { accountEnabled: false }),
       user(d, '', '', guest('northwindtraders.onmicrosoft.com', 'quentin@gmail.example', 'Quentin Guest')),
       user(d, 'wendy.admin', 'Wendy Admin', { memberOf: [admins] }),

@@ -119,12 +119,22 @@ describe('Entra: Graph reads', () => {
     expect((await graph('contoso', '/users/$scanner@contoso.example')).status).toBe(400);
   });
 
-  it('shows a group-held admin role only through transitiveMemberOf, with ConsistencyLevel', async () => {
+  it('filters a transitiveMemberOf cast only with ConsistencyLevel: eventual and $count=true; otherwise answers everything', async () => {
     const erik = sb.entra.state.user(TENANT_IDS.contoso, 'erik.admin@contoso.example')!;
     const path = `/users/${erik.id}/transitiveMemberOf/microsoft.graph.directoryRole`;
-    expect((await graph('contoso', path)).status).toBe(400);
-    const roles = (await (await graph('contoso', path, { headers: { ConsistencyLevel: 'eventual' } })).json()) as { value: { roleTemplateId: string }[] };
-    expect(roles.value.map((r) => r.roleTemplateId)).toEqual(['62e90394-69f5-4237-9190-012177145e10']);
+    type Page = { value: { '@odata.type': string; displayName: string; roleTemplateId?: string }[] };
+    const types = (page: Page) => [...new Set(page.value.map((o) => o['@odata.type']))].sort();
+    // Header alone, or nothing: the cast is ignored and groups come back with the role (issue 10 #3).
+    for (const headers of [{}, { ConsistencyLevel: 'eventual' }]) {
+      const res = await graph('contoso', path, { headers });
+      expect(res.status).toBe(200);
+      expect(types((await res.json()) as Page)).toEqual(['#microsoft.graph.directoryRole', '#microsoft.graph.group']);
+    }
+    // $count without the header is refused, as Graph refuses it.
+    expect((await graph('contoso', `${path}?$count=true`)).status).toBe(400);
+    const advanced = (await (await graph('contoso', `${path}?$count=true`, { headers: { ConsistencyLevel: 'eventual' } })).json()) as Page & { '@odata.count': number };
+    expect(advanced.value.map((r) => r.roleTemplateId)).toEqual(['62e90394-69f5-4237-9190-012177145e10']);
+    expect(advanced['@odata.count']).toBe(1);
     const direct = (await (await graph('contoso', `/roleManagement/directory/roleAssignments?$filter=principalId eq '${erik.id}'`)).json()) as { value: unknown[] };
     expect(direct.value).toEqual([]);
   });

@@ -1,7 +1,7 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { graphError } from './errors.js';
 import { findUser, requirePermission, type GraphEnv } from './graph-auth.js';
-import { ROLE_TEMPLATES, type EntraState, type EntraTenant, type EntraUser } from './state.js';
+import { ROLE_TEMPLATES, type EntraGroup, type EntraState, type EntraTenant, type EntraUser, type HeldRole } from './state.js';
 import { stableGuid } from '../identifiers.js';
 
 const USER_PROPERTIES = [
@@ -14,8 +14,18 @@ const DEFAULT_USER_PROPERTIES = [
   'surname', 'userPrincipalName', 'id',
 ];
 const READ_USERS = ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
-const READ_ROLES = [...READ_USERS, 'RoleManagement.Read.Directory', 'GroupMember.Read.All'];
+const READ_MEMBERSHIPS = [...READ_USERS, 'GroupMember.Read.All'];
+/** rbacapplication-list-roleassignments.md (directory provider). */
+const READ_ROLE_ASSIGNMENTS = ['RoleManagement.Read.Directory', 'RoleManagement.Read.All', 'Directory.Read.All', 'RoleManagement.ReadWrite.Directory', 'Directory.ReadWrite.All'];
+/** PIM reads: Directory.Read.All does not cover them. */
+const READ_ELIGIBILITY = ['RoleManagement.Read.Directory', 'RoleManagement.Read.All', 'RoleManagement.ReadWrite.Directory', 'RoleEligibilitySchedule.Read.Directory', 'RoleEligibilitySchedule.ReadWrite.Directory'];
 const PAGE_MAX = 300;
+/** The casts transitiveMemberOf knows, by path segment. */
+const CASTS: Record<string, string> = {
+  'microsoft.graph.directoryRole': '#microsoft.graph.directoryRole',
+  'microsoft.graph.group': '#microsoft.graph.group',
+  'microsoft.graph.administrativeUnit': '#microsoft.graph.administrativeUnit',
+};
 
 function userJson(u: EntraUser): Record<string, unknown> {
   return {
@@ -33,6 +43,64 @@ function userJson(u: EntraUser): Record<string, unknown> {
     officeLocation: null,
     preferredLanguage: null,
   };
+}
+
+function groupJson(g: EntraGroup): Record<string, unknown> {
+  return {
+    '@odata.type': '#microsoft.graph.group',
+    id: g.id,
+    displayName: g.displayName,
+    description: null,
+    groupTypes: [],
+    mail: null,
+    mailEnabled: false,
+    securityEnabled: true,
+    // Graph answers null, not false, for a group that is not role-assignable.
+    isAssignableToRole: g.isAssignableToRole ? true : null,
+  };
+}
+
+function selectProps(o: Record<string, unknown>, select: string | undefined): Record<string, unknown> {
+  if (!select) return o;
+  const wanted = select.split(',').map((p) => p.trim().toLowerCase());
+  return Object.fromEntries(Object.entries(o).filter(([k]) => k === '@odata.type' || k === 'id' || wanted.includes(k.toLowerCase())));
+}
+
+interface OdataQuery {
+  get(name: string): string | undefined;
+}
+
+/** System query options, refusing any the endpoint does not support (Graph answers 400 to those). */
+function odataQuery(c: Context<GraphEnv>, allowed: string[]): OdataQuery | { error: Response } {
+  const params = new URL(c.req.url).searchParams;
+  for (const name of params.keys()) {
+    if (name.startsWith('$') && !allowed.includes(name)) {
+      return { error: graphError(c, 400, 'BadRequest', `Query option '${name}' is not allowed.`) };
+    }
+  }
+  return { get: (name) => params.get(name) ?? undefined };
+}
+
+/** A page of `all` by `$top` (default `size`, at most `max`) and an opaque `$skiptoken`. */
+function pageOf(
+  c: Context<GraphEnv>,
+  query: OdataQuery,
+  all: Record<string, unknown>[],
+  size: number,
+  max: number,
+): { value: Record<string, unknown>[]; next: string | undefined } | { error: Response } {
+  const topRaw = query.get('$top');
+  const top = topRaw === undefined ? size : Number(topRaw);
+  if (!Number.isInteger(top) || top < 1 || top > max) return { error: graphError(c, 400, 'Request_BadRequest', `Invalid page size specified: '${topRaw}'. Must be between 1 and ${max} inclusive.`) };
+  const skip = Number(Buffer.from(query.get('$skiptoken') ?? '', 'base64url').toString() || 0);
+  if (!Number.isInteger(skip) || skip < 0) return { error: graphError(c, 400, 'Request_BadRequest', 'Invalid $skiptoken.') };
+  let next: string | undefined;
+  if (skip + top < all.length) {
+    const url = new URL(c.req.url);
+    url.searchParams.set('$skiptoken', Buffer.from(String(skip + top)).toString('base64url'));
+    next = url.toString();
+  }
+  return { value: all.slice(skip, skip + top), next };
 }
 
 function roleJson(tenant: EntraTenant, templateId: string) {
@@ -67,42 +135,133 @@ export function directoryRoutes(state: EntraState, graphOrigin: () => string): H
     return c.json({ '@odata.context': context, ...Object.fromEntries(props.map((p) => [p, full[p]])) });
   });
 
-  app.get('/v1.0/users/:id/transitiveMemberOf/microsoft.graph.directoryRole', requirePermission(...READ_ROLES), (c) => {
-    const found = findUser(c, state);
-    if ('error' in found) return found.error;
-    // Following reference/entra-graph.md: this cast on transitiveMemberOf is an advanced query and needs the header.
-    if ((c.req.header('ConsistencyLevel') ?? '').toLowerCase() !== 'eventual') {
-      return graphError(c, 400, 'Request_UnsupportedQuery', "Request with type cast on transitiveMemberOf requires the 'ConsistencyLevel: eventual' header (sandbox rule, after the reference).");
+  // Groups, administrative units and active tenant-wide roles, mixed: the caller tells them apart by @odata.type.
+  app.get('/v1.0/users/:id/transitiveMemberOf', requirePermission(...READ_MEMBERSHIPS), (c) => memberships(c, undefined));
+  // An OData cast: Graph filters on the type only as an advanced query (ConsistencyLevel: eventual *and* $count=true);
+  // otherwise it has been seen answering every object unfiltered (graph-doc-facts.md), which is what happens here.
+  app.get('/v1.0/users/:id/transitiveMemberOf/:cast', requirePermission(...READ_MEMBERSHIPS), (c) => memberships(c, c.req.param('cast')));
+
+  const memberships = (c: Context<GraphEnv>, cast: string | undefined): Response => {
+    if (cast !== undefined && !CASTS[cast]) return graphError(c, 404, 'Request_ResourceNotFound', `Resource not found for the segment '${cast}'.`);
+    const query = odataQuery(c, ['$select', '$top', '$count', '$filter', '$search', '$orderby', '$skiptoken']);
+    if ('error' in query) return query.error;
+    const eventual = (c.req.header('ConsistencyLevel') ?? '').toLowerCase() === 'eventual';
+    const counted = query.get('$count') === 'true';
+    if (query.get('$count') !== undefined && !eventual) {
+      return graphError(c, 400, 'Request_BadRequest', '$count is not currently supported without the ConsistencyLevel: eventual header.');
     }
-    const tenant = c.get('tenant');
-    const value = state.rolesOf(tenant, found.user).map((t) => roleJson(tenant, t));
-    return c.json({ '@odata.context': `${graphOrigin()}/v1.0/$metadata#directoryRoles`, ...(c.req.query('$count') === 'true' ? { '@odata.count': value.length } : {}), value });
-  });
-
-  // Direct memberships only: a role held through a group shows up as the group, never as the role.
-  app.get('/v1.0/users/:id/memberOf', requirePermission(...READ_ROLES), (c) => {
+    const advancedOnly = ['$filter', '$search', '$orderby'].find((o) => query.get(o) !== undefined);
+    if (advancedOnly && !(eventual && counted)) {
+      return graphError(c, 400, 'Request_UnsupportedQuery', `${advancedOnly} on transitiveMemberOf is an advanced query: send ConsistencyLevel: eventual and $count=true.`);
+    }
+    if (advancedOnly) return graphError(c, 400, 'Request_UnsupportedQuery', `The sandbox does not evaluate ${advancedOnly}.`);
     const found = findUser(c, state);
     if ('error' in found) return found.error;
     const tenant = c.get('tenant');
-    const groups = tenant.groups
-      .filter((g) => found.user.memberOf?.includes(g.id))
-      .map((g) => ({ '@odata.type': '#microsoft.graph.group', id: g.id, displayName: g.displayName, isAssignableToRole: g.isAssignableToRole }));
-    const roles = (found.user.directRoles ?? []).map((t) => roleJson(tenant, t));
-    return c.json({ '@odata.context': `${graphOrigin()}/v1.0/$metadata#directoryObjects`, value: [...groups, ...roles] });
-  });
+    const groups = state.groupsOf(tenant, found.user).map(groupJson);
+    const units = state.administrativeUnitsOf(tenant, found.user).map((au) => ({ '@odata.type': '#microsoft.graph.administrativeUnit', id: au.id, displayName: au.displayName, description: null, visibility: null }));
+    const roles = state.activeDirectoryRolesOf(tenant, found.user).map((t) => roleJson(tenant, t));
+    // Interleaved, as a directory answers in no particular type order.
+    let all: Record<string, unknown>[] = [...groups.slice(0, 1), ...roles, ...units, ...groups.slice(1)];
+    if (cast !== undefined && eventual && counted) all = all.filter((o) => o['@odata.type'] === CASTS[cast]);
+    const page = pageOf(c, query, all, 100, 999);
+    if ('error' in page) return page.error;
+    return c.json({
+      '@odata.context': `${graphOrigin()}/v1.0/$metadata#directoryObjects`,
+      ...(counted ? { '@odata.count': all.length } : {}),
+      value: page.value.map((o) => selectProps(o, query.get('$select'))),
+      ...(page.next ? { '@odata.nextLink': page.next } : {}),
+    });
+  };
 
-  app.get('/v1.0/roleManagement/directory/roleAssignments', requirePermission(...READ_ROLES), (c) => {
+  // Active assignments at any scope, for one principal (user or role-assignable group) per $filter.
+  app.get('/v1.0/roleManagement/directory/roleAssignments', requirePermission(...READ_ROLE_ASSIGNMENTS), (c) => {
+    const query = odataQuery(c, ['$filter', '$expand', '$select']);
+    if ('error' in query) return query.error;
     const tenant = c.get('tenant');
-    const principal = /principalId eq '([^']+)'/i.exec(c.req.query('$filter') ?? '')?.[1]?.toLowerCase();
-    const all = [
-      ...tenant.users.flatMap((u) => (u.directRoles ?? []).map((r) => ({ principalId: u.id, roleDefinitionId: r }))),
-      ...tenant.groups.flatMap((g) => g.roles.map((r) => ({ principalId: g.id, roleDefinitionId: r }))),
-    ];
-    const value = all
-      .filter((a) => principal === undefined || a.principalId === principal)
-      .map((a) => ({ id: stableGuid(`${a.principalId}/${a.roleDefinitionId}`), ...a, directoryScopeId: '/' }));
+    const rows = roleRows(c, tenant, query, false);
+    if ('error' in rows) return rows.error;
+    const value = rows.value.map((h) => ({
+      id: stableGuid(`${h.principalId}/${h.roleDefinitionId}/${h.directoryScopeId}/active`),
+      principalId: h.principalId,
+      roleDefinitionId: h.roleDefinitionId,
+      directoryScopeId: h.directoryScopeId,
+      appScopeId: null,
+      ...expansions(tenant, h, rows.expand),
+    }));
     return c.json({ '@odata.context': `${graphOrigin()}/v1.0/$metadata#roleManagement/directory/roleAssignments`, value });
   });
+
+  // PIM eligibility: roles a principal can activate. Needs an Entra ID P2 (or Governance) licence in the tenant.
+  app.get('/v1.0/roleManagement/directory/roleEligibilityScheduleInstances', requirePermission(...READ_ELIGIBILITY), (c) => {
+    const tenant = c.get('tenant');
+    if (tenant.pimLicensed === false) {
+      return graphError(c, 400, 'AadPremiumLicenseRequired', 'The tenant needs to have Microsoft Entra ID P2 or Microsoft Entra ID Governance license.');
+    }
+    const query = odataQuery(c, ['$filter', '$expand', '$select']);
+    if ('error' in query) return query.error;
+    const rows = roleRows(c, tenant, query, true);
+    if ('error' in rows) return rows.error;
+    const start = new Date(state.clock().getTime() - 30 * 24 * 3_600_000).toISOString();
+    const value = rows.value.map((h) => {
+      const scheduleId = stableGuid(`${h.principalId}/${h.roleDefinitionId}/${h.directoryScopeId}/eligible`);
+      return {
+        id: scheduleId,
+        principalId: h.principalId,
+        roleDefinitionId: h.roleDefinitionId,
+        directoryScopeId: h.directoryScopeId,
+        appScopeId: null,
+        startDateTime: start,
+        endDateTime: null,
+        memberType: 'Direct',
+        roleEligibilityScheduleId: scheduleId,
+        ...expansions(tenant, h, rows.expand),
+      };
+    });
+    return c.json({ '@odata.context': `${graphOrigin()}/v1.0/$metadata#roleManagement/directory/roleEligibilityScheduleInstances`, value });
+  });
+
+  /** The grants a roleManagement list shows: active or eligible, narrowed by `$filter` (`eq` on principalId, roleDefinitionId, directoryScopeId, joined by `and`). */
+  const roleRows = (c: Context<GraphEnv>, tenant: EntraTenant, query: OdataQuery, eligible: boolean): { value: HeldRole[]; expand: string[] } | { error: Response } => {
+    const conditions: [keyof HeldRole, string][] = [];
+    const filter = query.get('$filter');
+    if (filter !== undefined) {
+      for (const clause of filter.trim().split(/\s+and\s+/i)) {
+        const m = /^(principalId|roleDefinitionId|directoryScopeId)\s+eq\s+'([^']*)'$/i.exec(clause.trim());
+        if (!m) return { error: graphError(c, 400, 'BadRequest', `Invalid filter clause: '${clause.slice(0, 80)}'.`) };
+        const name = (['principalId', 'roleDefinitionId', 'directoryScopeId'] as const).find((n) => n.toLowerCase() === m[1]!.toLowerCase())!;
+        conditions.push([name, m[2]!.toLowerCase()]);
+      }
+    }
+    const expand = (query.get('$expand') ?? '').split(',').map((e) => e.trim()).filter(Boolean);
+    const unknown = expand.find((e) => !['roleDefinition', 'principal', 'directoryScope'].includes(e));
+    if (unknown) return { error: graphError(c, 400, 'BadRequest', `Could not find a navigation property named '${unknown}'.`) };
+    const value = state
+      .allHeld(tenant)
+      .filter((h) => h.eligible === eligible)
+      .filter((h) => conditions.every(([name, v]) => String(h[name]).toLowerCase() === v));
+    return { value, expand };
+  };
+
+  const expansions = (tenant: EntraTenant, h: HeldRole, expand: string[]): Record<string, unknown> => {
+    const out: Record<string, unknown> = {};
+    if (expand.includes('roleDefinition')) {
+      const d = state.roleDefinition(tenant, h.roleDefinitionId);
+      out.roleDefinition = d
+        ? { id: d.id, displayName: d.displayName, description: null, isBuiltIn: d.isBuiltIn, isEnabled: true, templateId: d.templateId, version: d.isBuiltIn ? '1' : null, resourceScopes: ['/'], rolePermissions: [] }
+        : null;
+    }
+    if (expand.includes('principal')) {
+      const user = tenant.users.find((u) => u.id === h.principalId);
+      const group = tenant.groups.find((g) => g.id === h.principalId);
+      out.principal = user ? { '@odata.type': '#microsoft.graph.user', ...userJson(user) } : group ? groupJson(group) : null;
+    }
+    if (expand.includes('directoryScope')) {
+      const au = (tenant.administrativeUnits ?? []).find((a) => `/administrativeUnits/${a.id}` === h.directoryScopeId);
+      out.directoryScope = au ? { '@odata.type': '#microsoft.graph.administrativeUnit', id: au.id, displayName: au.displayName } : null;
+    }
+    return out;
+  };
 
   app.get('/v1.0/organization', requirePermission('Organization.Read.All', ...READ_USERS), (c) => {
     const t = c.get('tenant');

@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import { randomGuid, randomString } from '../identifiers.js';
 import { graphError } from './errors.js';
 import { findUser, requirePermission, type GraphEnv } from './graph-auth.js';
-import type { EntraState, EntraTenant, EntraUser, TapRecord } from './state.js';
+import type { AuthMethodRecord, EntraState, EntraTenant, EntraUser, TapRecord } from './state.js';
 
 const POLICY_PATH = '/v1.0/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass';
 const METHODS = '/v1.0/users/:id/authentication/temporaryAccessPassMethods';
@@ -10,11 +10,21 @@ const WRITE_METHODS = ['UserAuthenticationMethod.ReadWrite.All', 'UserAuthMethod
 const READ_METHODS = [...WRITE_METHODS, 'UserAuthenticationMethod.Read.All', 'UserAuthMethod-TAP.Read.All'];
 /** Passes look like `+drkzqAD` or `h&4m%Wq7`: mixed case, digits and a few symbols. */
 const PASS_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789!@#$%&*+=?';
-const ALLOWED_FIELDS = new Set(['@odata.type', 'startDateTime', 'lifetimeInMinutes', 'isUsableOnce']);
+/** The create body's only fields (graph-doc-facts.md); anything else is refused as Graph refuses unknown properties. */
+const ALLOWED_FIELDS = new Set(['startDateTime', 'lifetimeInMinutes', 'isUsableOnce']);
+/** Graph's own bounds for any pass, whatever the policy (graph-v1-tap-resources.md). */
+const GRAPH_MIN_LIFETIME = 10;
+const GRAPH_MAX_LIFETIME = 43_200;
 
 export interface TapRouteOptions {
   /** Status for the "Converged UserCredentialPolicy" refusal; UNCONFIRMED in the reference, so 400 by default. */
   policyRefusalStatus?: 400 | 403;
+}
+
+/** The TAP list and get take no OData query options (graph-doc-facts.md); the sandbox refuses any. */
+function refuseQueryOptions(c: Context<GraphEnv>): Response | undefined {
+  const option = [...new URL(c.req.url).searchParams.keys()].find((k) => k.startsWith('$'));
+  return option ? graphError(c, 400, 'BadRequest', `Query option '${option}' is not supported by this request.`) : undefined;
 }
 
 /** Whether the TAP policy lets this user have a pass: enabled, in an include target, in no exclude target. */
@@ -85,6 +95,9 @@ export function tapRoutes(state: EntraState, graphOrigin: () => string, opts: Ta
     }
     const policy = tenant.tapPolicy;
     const lifetime = (body.lifetimeInMinutes as number | undefined) ?? policy.defaultLifetimeInMinutes;
+    if (lifetime < GRAPH_MIN_LIFETIME || lifetime > GRAPH_MAX_LIFETIME) {
+      return graphError(c, 400, 'badRequest', `Invalid LifetimeInMinutes specified. The valid range between ${GRAPH_MIN_LIFETIME} and ${GRAPH_MAX_LIFETIME}.`);
+    }
     if (lifetime < policy.minimumLifetimeInMinutes || lifetime > policy.maximumLifetimeInMinutes) {
       return graphError(c, 400, 'badRequest', `Invalid LifetimeInMinutes specified. The valid range between ${policy.minimumLifetimeInMinutes} and ${policy.maximumLifetimeInMinutes}.`);
     }
@@ -107,6 +120,8 @@ export function tapRoutes(state: EntraState, graphOrigin: () => string, opts: Ta
 
   // The pass is returned by the create call only: reads answer `temporaryAccessPass: null`.
   app.get(METHODS, requirePermission(...READ_METHODS), (c) => {
+    const refused = refuseQueryOptions(c);
+    if (refused) return refused;
     const found = findUser(c, state);
     if ('error' in found) return found.error;
     const tenant = c.get('tenant');
@@ -115,6 +130,8 @@ export function tapRoutes(state: EntraState, graphOrigin: () => string, opts: Ta
   });
 
   app.get(`${METHODS}/:methodId`, requirePermission(...READ_METHODS), (c) => {
+    const refused = refuseQueryOptions(c);
+    if (refused) return refused;
     const found = findUser(c, state);
     if ('error' in found) return found.error;
     const tenant = c.get('tenant');
@@ -133,22 +150,42 @@ export function tapRoutes(state: EntraState, graphOrigin: () => string, opts: Ta
     return c.body(null, 204);
   });
 
+  // Every registered method with its kind in @odata.type, the TAP among them (without its pass).
   app.get('/v1.0/users/:id/authentication/methods', requirePermission(...READ_METHODS), (c) => {
     const found = findUser(c, state);
     if ('error' in found) return found.error;
     const tenant = c.get('tenant');
-    const types: Record<string, string> = {
-      password: 'passwordAuthenticationMethod',
-      microsoftAuthenticator: 'microsoftAuthenticatorAuthenticationMethod',
-      fido2: 'fido2AuthenticationMethod',
-      windowsHelloForBusiness: 'windowsHelloForBusinessAuthenticationMethod',
-      phone: 'phoneAuthenticationMethod',
-    };
-    const value: Record<string, unknown>[] = (found.user.methods ?? []).map((m) => ({ '@odata.type': `#microsoft.graph.${types[m]}`, id: `${found.user.id.slice(0, 8)}-${m}` }));
+    const value: Record<string, unknown>[] = state.methodsOf(tenant.id, found.user.id).map((m) => methodOfKind(m));
     const tap = state.tap(tenant.id, found.user.id);
     if (tap) value.push({ '@odata.type': '#microsoft.graph.temporaryAccessPassAuthenticationMethod', ...methodJson(state, tenant, found.user, tap, null) });
     return c.json({ '@odata.context': `${graphOrigin()}/v1.0/$metadata#users('${c.req.param('id')}')/authentication/methods`, value });
   });
 
   return app;
+}
+
+/**
+ * One registered method as `/authentication/methods` lists it: the kind's @odata.type, id and its fields. Graph v1.0
+ * gives createdDateTime for password, Authenticator, FIDO2, Windows Hello and TAP methods, not for software OATH,
+ * phone or e-mail ones — so neither does the sandbox (clients must cope without it).
+ */
+function methodOfKind(m: AuthMethodRecord): Record<string, unknown> {
+  const base = { id: m.id, createdDateTime: m.createdDateTime };
+  const bare = { id: m.id };
+  switch (m.kind) {
+    case 'password':
+      return { '@odata.type': '#microsoft.graph.passwordAuthenticationMethod', ...base, password: null };
+    case 'microsoftAuthenticator':
+      return { '@odata.type': '#microsoft.graph.microsoftAuthenticatorAuthenticationMethod', ...base, displayName: 'iPhone', deviceTag: 'SoftwareTokenActivated', phoneAppVersion: '6.8.12' };
+    case 'fido2':
+      return { '@odata.type': '#microsoft.graph.fido2AuthenticationMethod', ...base, displayName: 'Security key', aaGuid: 'cb69481e-8ff7-4039-93ec-0a2729a154a8', model: 'YubiKey 5', attestationLevel: 'attested', attestationCertificates: [] };
+    case 'windowsHelloForBusiness':
+      return { '@odata.type': '#microsoft.graph.windowsHelloForBusinessAuthenticationMethod', ...base, displayName: 'LAPTOP-01', keyStrength: 'normal' };
+    case 'softwareOath':
+      return { '@odata.type': '#microsoft.graph.softwareOathAuthenticationMethod', ...bare, secretKey: null };
+    case 'phone':
+      return { '@odata.type': '#microsoft.graph.phoneAuthenticationMethod', ...bare, phoneNumber: '+31 0612345678', phoneType: 'mobile', smsSignInState: 'notAllowedByPolicy' };
+    case 'email':
+      return { '@odata.type': '#microsoft.graph.emailAuthenticationMethod', ...bare, emailAddress: 'recovery@example.com' };
+  }
 }

@@ -1,12 +1,12 @@
 import { Hono } from 'hono';
-import { FaultInjector, faultLayer } from './faults.js';
-import { HaloTokens, type HaloEnv } from './halo/auth.js';
-import { haloApiRoutes } from './halo/routes.js';
-import { HaloState, type HaloSeed } from './halo/state.js';
-import { listen, systemClock, type Clock, type ListenOptions } from './http.js';
+import { FaultInjector, faultLayer } from '../faults.js';
+import { HaloTokens, type HaloEnv } from './auth.js';
+import { haloApiRoutes } from './routes.js';
+import { HaloState, type HaloSeed } from './state.js';
+import { listen, systemClock, type Clock, type ListenOptions } from '../http.js';
 
-export { HaloState } from './halo/state.js';
-export type { HaloSeed, HaloAction, HaloTicketSeed, HaloClient } from './halo/state.js';
+export { HaloState } from './state.js';
+export type { HaloSeed, HaloAction, HaloTicketSeed, HaloClient } from './state.js';
 
 export interface HaloServerOptions extends ListenOptions {
   seed: HaloSeed;
