@@ -11,6 +11,7 @@ export const ERROR_CATALOGUE = {
   NOT_FOUND: { status: 404, title: 'Not found', explain: 'There is nothing at this address.' },
   PSA_NOT_ENABLED: { status: 404, title: 'PSA not enabled', explain: 'This PSA is not configured on the connector; set its variables and restart.' },
   TICKET_NOT_FOUND: { status: 404, title: 'Ticket not found', explain: 'The PSA says this ticket does not exist, or the connector\'s API member cannot see it.' },
+  NO_LIVE_PASS: { status: 404, title: 'No live pass', explain: 'The connector issued no pass for this ticket that is still live, so there is nothing to revoke.' },
   // refusals (a private note says the same)
   COMPANY_NOT_MAPPED: { status: 409, title: 'Company not mapped', explain: 'This ticket\'s company is not mapped to a Microsoft 365 tenant; an admin must map it on the connector\'s Companies page.' },
   MAPPING_DISABLED: { status: 409, title: 'Company disabled', explain: 'TAP issuance is switched off for this company; an admin can enable it on the connector\'s Companies page.' },
@@ -22,8 +23,10 @@ export const ERROR_CATALOGUE = {
   USER_PRIVILEGED: { status: 422, title: 'Privileged account', explain: 'The account holds an Entra directory role; issue its pass by hand, or an admin must allow privileged accounts for this company.' },
   POLICY_DISABLED: { status: 422, title: 'TAP disabled by policy', explain: 'The Temporary Access Pass method is disabled in this tenant\'s authentication methods policy, or the user is not in its targets; enable it in Entra (Protection → Authentication methods).' },
   START_DATE_INVALID: { status: 422, title: 'Unclear start date', explain: 'The start date could not be read without guessing; write it as YYYY-MM-DD (for example 2026-12-01).' },
+  USER_HAS_LIVE_PASS: { status: 409, title: 'User already holds a pass', explain: 'The user already holds a live Temporary Access Pass, and a new one would silently replace it; ask again with reissue to replace it.' },
   LIFETIME_INVALID: { status: 422, title: 'Lifetime rejected', explain: 'The tenant rejected the requested lifetime; check the TAP policy\'s minimum and maximum lifetime.' },
   // upstream trouble
+  TENANT_NOT_FOUND: { status: 422, title: 'No such tenant', explain: 'No Microsoft Entra tenant has this id or domain; check the id or domain in the company\'s mapping.' },
   ENTRA_ACCESS_DENIED: { status: 502, title: 'Entra access denied', explain: 'The connector\'s app lacks consent or a role in this tenant; grant admin consent for its Graph permissions (or the GDAP roles).' },
   ENTRA_NOT_CONFIGURED: { status: 503, title: 'Entra not configured', explain: 'The connector has no Entra app credentials; set ENTRA_CLIENT_ID and a secret or certificate.' },
   UPSTREAM_THROTTLED: { status: 429, title: 'Throttled upstream', explain: 'Microsoft or the PSA is throttling requests; wait a minute and try again — no pass was issued.' },
@@ -70,6 +73,8 @@ export const REFUSAL_CODES = new Set<ErrorCode>([
   'START_DATE_INVALID',
   'LIFETIME_INVALID',
   'ENTRA_ACCESS_DENIED',
+  'TENANT_NOT_FOUND',
+  'USER_HAS_LIVE_PASS',
 ]);
 
 export function isRetryable(error: unknown): boolean {

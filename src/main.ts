@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import { config as loadDotenv } from 'dotenv';
-import { ConfigError, loadConfig, type Config } from './config.js';
-import { startConnector, StartupError } from './server.js';
+import { ConfigError, loadConfig, type Config } from './config/index.js';
+import { createLogger, prettyLogStream } from './logger.js';
+import { startConnector, StartupError, type RunningConnector } from './server.js';
+import { describeSetup, formatSetupSummary, logsSettled } from './setup-status.js';
 
 /**
  * Process entry: configuration → (sandbox, when nothing real is configured) → services → HTTP server and workers.
@@ -27,8 +29,16 @@ async function main(): Promise<void> {
     config = sandbox.config;
   }
 
-  const running = await startConnector(config, sandbox ? { prepare: sandbox.prepare } : {});
-  if (sandbox) process.stdout.write(sandbox.banner(running.url));
+  // Sandbox mode logs short, readable lines for a person at a terminal; production logs JSON for a collector.
+  const logger = sandbox ? createLogger({ level: config.logLevel, destination: prettyLogStream() }) : undefined;
+  let running: RunningConnector;
+  try {
+    running = await startConnector(config, { ...(sandbox ? { prepare: sandbox.prepare } : {}), ...(logger ? { logger } : {}) });
+  } catch (error) {
+    // The sandbox's servers and temporary folder go even when start-up fails.
+    await sandbox?.stop();
+    throw error;
+  }
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -43,6 +53,15 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+
+  // What works and what is missing, printed after the first worker cycles have logged so it is not buried; in sandbox
+  // mode the banner (URLs, password) comes last of all.
+  await logsSettled(running.services.health);
+  if (stopping) return;
+  // Production keeps stdout to JSON lines for the log collector, so the summary goes to stderr there.
+  const summary = formatSetupSummary(describeSetup(config, { mappedCompanies: running.services.mappings.list().length }), running.url);
+  (sandbox ? process.stdout : process.stderr).write(summary);
+  if (sandbox) process.stdout.write(sandbox.banner(running.url));
 }
 
 main().catch((error: unknown) => {

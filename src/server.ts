@@ -3,7 +3,7 @@ import type { DestinationStream } from 'pino';
 import { createApp } from './app.js';
 import { composeServices } from './compose.js';
 import { startLoop, type BackgroundLoop } from './background.js';
-import type { Config } from './config.js';
+import type { Config } from './config/index.js';
 import { openStorage } from './db/index.js';
 import { SealError } from './delivery/seal.js';
 import { createEntraDirectory } from './entra/index.js';
@@ -29,6 +29,16 @@ export class StartupError extends Error {
 }
 
 const OUTBOX_INTERVAL_MS = 5_000;
+
+/** "listen EADDRINUSE: address already in use 127.0.0.1:8787" becomes what to do about it. */
+function listenError(error: unknown, config: Config): unknown {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const where = `${config.server.host}:${config.server.port}`;
+  if (code === 'EADDRINUSE') return new StartupError(`port ${config.server.port} is in use; set PORT to a free port (or stop what listens on ${where})`);
+  if (code === 'EACCES') return new StartupError(`not allowed to listen on ${where}; set PORT above 1023 or run with the needed rights`);
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') return new StartupError(`HOST ${config.server.host} is not an address of this machine; set HOST (default 127.0.0.1)`);
+  return error;
+}
 
 /** Builds every service once, starts the HTTP server and the background workers. Used by main.ts, e2e tests and bench. */
 export interface StartOptions {
@@ -59,9 +69,12 @@ export async function startConnector(config: Config, opts: StartOptions = {}): P
 
   opts.prepare?.(services);
   const app = createApp(services);
-  const server: ServerType = await new Promise((resolve, reject) => {
+  const server: ServerType = await new Promise<ServerType>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: config.server.port, hostname: config.server.host }, () => resolve(s));
     s.once('error', reject);
+  }).catch((error: unknown) => {
+    storage.close();
+    throw listenError(error, config);
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;

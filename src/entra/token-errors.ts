@@ -40,6 +40,10 @@ export function tokenErrorToAppError(error: unknown, tenantId: string): AppError
       cause: error,
     });
   }
+  // AADSTS90002: the tenant id names no tenant (a typo, or another cloud). Said plainly: it is the admin's input.
+  if (error instanceof ServerError && (error.errorCode === 'invalid_tenant' || String(error.errorNo ?? '') === '90002')) {
+    return new AppError('TENANT_NOT_FOUND', `No such tenant — check the id or domain: ${tenantId} is not a tenant in this cloud.`, { cause: error });
+  }
   if (error instanceof ServerError && REFUSED.has(error.errorCode)) {
     const advice = AADSTS_ADVICE[String(error.errorNo ?? '')];
     return new AppError(

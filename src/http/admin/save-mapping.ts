@@ -1,4 +1,4 @@
-import type { PsaKind } from '../../config.js';
+import type { PsaKind } from '../../domain.js';
 import type { TenantMapping } from '../../db/mappings.js';
 import type { TapPolicy, TenantOrganization } from '../../entra/port.js';
 import { AppError } from '../../errors.js';
@@ -13,7 +13,11 @@ export interface ConnectionTest {
 }
 
 const explainFailure = (error: unknown) =>
-  error instanceof AppError ? `${error.title}: ${error.detail}` : 'The connector could not reach Microsoft Graph.';
+  error instanceof AppError
+    ? error.code === 'TENANT_NOT_FOUND'
+      ? error.detail
+      : `${error.title}: ${error.detail}`
+    : 'The connector could not reach Microsoft Graph.';
 
 /**
  * A real round trip into the customer tenant: a token, the organization (name, verified domains) and the TAP policy.
