@@ -20,6 +20,11 @@ export class FakeMemberVerifier implements HostedMemberVerifier {
   private accepted = new Map<string, string>();
   /** Thrown instead of answering, to stand for ConnectWise being down. */
   failure: AppError | undefined;
+  /** Awaited before each answer: stands for the ConnectWise pacer (one check at a time, a few ms each). */
+  pace: (() => Promise<void>) | undefined;
+  /** Checks in progress now, and the most there ever were at once. */
+  inFlight = 0;
+  maxInFlight = 0;
 
   accept(memberId: string, memberHash: string): this {
     this.accepted.set(memberId, memberHash);
@@ -28,8 +33,15 @@ export class FakeMemberVerifier implements HostedMemberVerifier {
 
   async verify(claim: HostedMemberClaim) {
     this.claims.push(claim);
-    if (this.failure) throw this.failure;
-    return this.accepted.get(claim.memberId) === claim.memberHash ? { memberId: claim.memberId } : null;
+    this.inFlight += 1;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    try {
+      await this.pace?.();
+      if (this.failure) throw this.failure;
+      return this.accepted.get(claim.memberId) === claim.memberHash ? { memberId: claim.memberId } : null;
+    } finally {
+      this.inFlight -= 1;
+    }
   }
 }
 
@@ -73,15 +85,20 @@ export interface HostedHarness {
   tickets: SpyTicketIssuance;
   clock: { now: Date };
   openPage(query?: string): Promise<Response>;
-  startSession(body?: Record<string, unknown>, headers?: Record<string, string>): Promise<Response>;
+  /** `from` is the caller's address (the socket's), for throttles kept per source. */
+  startSession(body?: Record<string, unknown>, headers?: Record<string, string>, from?: string): Promise<Response>;
+  /** A fresh single-use action token for an existing session; the member claim is checked with ConnectWise again. */
+  requestAction(session: { sessionToken?: string; csrfToken?: string }, body?: Record<string, unknown>): Promise<Response>;
   /** A session for `ticketId` as the page would get it; throws when the server refuses. */
   session(ticketId: string): Promise<SessionAnswer>;
-  issue(session: { sessionToken?: string; csrfToken?: string }, body?: unknown, app?: ReturnType<typeof createApp>): Promise<Response>;
+  issue(session: { sessionToken?: string; csrfToken?: string; actionToken?: string }, body?: unknown, app?: ReturnType<typeof createApp>): Promise<Response>;
 }
 
 export interface SessionAnswer {
   sessionToken: string;
   csrfToken: string;
+  /** Single-use: spent by the first issue (or revoke) that carries it, whatever its outcome. */
+  actionToken: string;
   expiresAt: string;
   member: { id: string };
   ticket: Record<string, unknown>;
@@ -94,12 +111,16 @@ export function buildHostedHarness(opts: { now: Date; env?: Record<string, strin
   const services: Services = { ...base.services, tickets };
   const app = createApp(services);
 
-  const startSession: HostedHarness['startSession'] = async (body = {}, headers = {}) =>
-    app.request('/psa/connectwise/hosted/session', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body: JSON.stringify({ ticketId: '100', companyid: CW_COMPANY, ...MEMBER, ...body }),
-    });
+  const startSession: HostedHarness['startSession'] = async (body = {}, headers = {}, from = '192.0.2.10') =>
+    app.request(
+      '/psa/connectwise/hosted/session',
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ ticketId: '100', companyid: CW_COMPANY, ...MEMBER, ...body }),
+      },
+      fromAddress(from),
+    );
 
   return {
     base,
@@ -115,10 +136,16 @@ export function buildHostedHarness(opts: { now: Date; env?: Record<string, strin
       if (res.status !== 200) throw new Error(`session refused: ${res.status} ${await res.text()}`);
       return (await res.json()) as SessionAnswer;
     },
+    async requestAction(session, body = {}) {
+      return app.request(
+        '/psa/connectwise/hosted/action',
+        { method: 'POST', headers: sessionHeaders(session), body: JSON.stringify({ companyid: CW_COMPANY, ...MEMBER, ...body }) },
+        fromAddress('192.0.2.10'),
+      );
+    },
     async issue(session, body = {}, target = app) {
-      const headers: Record<string, string> = { 'content-type': 'application/json' };
-      if (session.sessionToken !== undefined) headers.authorization = `Bearer ${session.sessionToken}`;
-      if (session.csrfToken !== undefined) headers['x-csrf-token'] = session.csrfToken;
+      const headers = sessionHeaders(session);
+      if (session.actionToken !== undefined) headers['x-action-token'] = session.actionToken;
       return target.request('/psa/connectwise/hosted/tap', {
         method: 'POST',
         headers,
@@ -126,6 +153,18 @@ export function buildHostedHarness(opts: { now: Date; env?: Record<string, strin
       });
     },
   };
+}
+
+/** The bindings @hono/node-server gives a request, so `app.request` calls come from a socket address of our choosing. */
+export function fromAddress(remoteAddress: string) {
+  return { incoming: { socket: { remoteAddress, remotePort: 50_000, remoteFamily: remoteAddress.includes(':') ? 'IPv6' : 'IPv4' } } };
+}
+
+function sessionHeaders(session: { sessionToken?: string; csrfToken?: string }): Record<string, string> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (session.sessionToken !== undefined) headers.authorization = `Bearer ${session.sessionToken}`;
+  if (session.csrfToken !== undefined) headers['x-csrf-token'] = session.csrfToken;
+  return headers;
 }
 
 /**

@@ -178,6 +178,8 @@ describe('POST /psa/connectwise/hosted/session', () => {
     expect(extra.status).toBe(400);
     expect(await extra.json()).toMatchObject({ code: 'INVALID_REQUEST', errors: { memberEmail: 'is not a known field' } });
     expect((await h.startSession({ ticketId: '../100' })).status).toBe(400);
+    // ConnectWise refuses the cookie check without memberContext: a claim without it is not even sent.
+    expect((await h.startSession({ memberContext: undefined })).status).toBe(400);
     expect((await h.startSession({ memberHash: 'x'.repeat(5000) })).status).toBe(413);
     expect(h.members.claims).toHaveLength(0);
   });
@@ -314,11 +316,39 @@ describe('the page\'s script, run against the app in a minimal browser', () => {
     });
   const load = async (query = '?id=100', opts: Parameters<typeof runHostedPage>[2] = {}) => runHostedPage(await (await h.openPage(query)).text(), h.app, opts);
 
-  it('asks the ConnectWise frame who is signed in, shows the ticket, and issues on "Issue TAP"', async () => {
+  const READY = JSON.stringify({ message: 'ready' });
+  const memberRequest = (frameID = 'cw-frame-1') => JSON.stringify({ hosted_request: 'getMemberAuthentication', frameID });
+
+  it('announces itself with "ready" to each ConnectWise origin first, and asks who is signed in only after MessageFrameID', async () => {
     const page = await load();
     expect(page.state()).toBe('waiting');
+    // CW_SITE https://api-na.myconnectwise.net: the default frame ancestors are it and the same host without "api-".
+    expect(page.posted).toEqual([
+      [READY, 'https://api-na.myconnectwise.net'],
+      [READY, CW_ORIGIN],
+    ]);
     page.receive(CW_ORIGIN, JSON.stringify({ MessageFrameID: 'cw-frame-1' }));
-    expect(page.posted).toEqual([[JSON.stringify({ hosted_request: 'getMemberAuthentication', frameID: 'cw-frame-1' }), CW_ORIGIN]]);
+    expect(page.posted.slice(2)).toEqual([[memberRequest(), CW_ORIGIN]]);
+    // Never the vendor-confusing `request` key: ConnectWise silently ignores it.
+    expect(page.posted.map(([m]) => JSON.parse(m as string) as Record<string, unknown>).some((m) => 'request' in m)).toBe(false);
+  });
+
+  it('acknowledges every host event with its id, "success" and the frame id, including a pod\'s beforeSave', async () => {
+    const page = await load();
+    // An event before the frame id is acknowledged once the frame id is known.
+    page.receive(CW_ORIGIN, JSON.stringify({ event: 'onLoad', _id: 1, data: { screen: 'ticket', id: 100 } }));
+    page.receive(CW_ORIGIN, JSON.stringify({ MessageFrameID: 'cw-frame-1' }));
+    page.receive(CW_ORIGIN, JSON.stringify({ event: 'beforeSave', _id: 'b-2', data: {} }));
+    const acks = page.posted.map(([m, origin]) => [JSON.parse(m as string), origin]).filter(([m]) => (m as { event?: string }).event);
+    expect(acks).toEqual([
+      [{ event: 'onLoad', _id: 1, result: 'success', frameID: 'cw-frame-1' }, CW_ORIGIN],
+      [{ event: 'beforeSave', _id: 'b-2', result: 'success', frameID: 'cw-frame-1' }, CW_ORIGIN],
+    ]);
+  });
+
+  it('asks the ConnectWise frame who is signed in, shows the ticket, and issues on "Issue TAP"', async () => {
+    const page = await load();
+    page.receive(CW_ORIGIN, JSON.stringify({ MessageFrameID: 'cw-frame-1' }));
     page.receive(CW_ORIGIN, authReply());
     await vi.waitFor(() => expect(page.state()).toBe('ready'));
     expect(page.fetched).toEqual(['https://connector.msp.example/psa/connectwise/hosted/session']);
@@ -336,11 +366,45 @@ describe('the page\'s script, run against the app in a minimal browser', () => {
     expect(page.el('tap-result-note').textContent).toBe('The pass is in a new internal note on this ticket.');
   });
 
+  it('asks ConnectWise to confirm the member again for a second issue (a fresh action token each time)', async () => {
+    const page = await load();
+    page.receive(CW_ORIGIN, JSON.stringify({ MessageFrameID: 'cw-frame-1' }));
+    page.receive(CW_ORIGIN, authReply());
+    await vi.waitFor(() => expect(page.state()).toBe('ready'));
+    page.el('tap-issue').click();
+    await vi.waitFor(() => expect(page.state()).toBe('done'));
+    const asked = page.posted.filter(([m]) => m === memberRequest()).length;
+    expect(asked).toBe(1);
+
+    page.el('tap-reissue').checked = true;
+    page.el('tap-issue').click();
+    await vi.waitFor(() => expect(page.posted.filter(([m]) => m === memberRequest()).length).toBe(2));
+    page.receive(CW_ORIGIN, authReply());
+    await vi.waitFor(() => expect(h.tickets.calls).toHaveLength(2));
+    await vi.waitFor(() => expect(page.state()).toBe('done'));
+    expect(page.fetched.map((u) => new URL(u).pathname)).toEqual([
+      '/psa/connectwise/hosted/session',
+      '/psa/connectwise/hosted/tap',
+      '/psa/connectwise/hosted/action',
+      '/psa/connectwise/hosted/tap',
+    ]);
+    expect(h.members.claims).toHaveLength(2);
+  });
+
+  it('refuses to start when ConnectWise shares no memberContext (ConnectWise refuses the member check without it)', async () => {
+    const page = await load();
+    page.receive(CW_ORIGIN, JSON.stringify({ MessageFrameID: 'cw-frame-1' }));
+    page.receive(CW_ORIGIN, authReply({ memberContext: undefined }));
+    await vi.waitFor(() => expect(page.state()).toBe('refused'));
+    expect(page.el('tap-error').textContent).toContain('ConnectWise did not share who is signed in');
+    expect(page.fetched).toEqual([]);
+  });
+
   it('ignores messages from origins that may not frame it', async () => {
     const page = await load();
     page.receive('https://evil.example', JSON.stringify({ MessageFrameID: 'x' }));
     page.receive('https://na.myconnectwise.net.evil.example', JSON.stringify({ MessageFrameID: 'x' }));
-    expect(page.posted).toEqual([]);
+    expect(page.posted.map(([m]) => m)).toEqual([JSON.stringify({ message: 'ready' }), JSON.stringify({ message: 'ready' })]);
     page.receive(CW_ORIGIN, JSON.stringify({ MessageFrameID: 'cw-frame-1' }));
     page.receive('https://evil.example', authReply({ memberid: 'intruder' }));
     await new Promise((r) => setTimeout(r, 20));

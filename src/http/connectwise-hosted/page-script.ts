@@ -1,11 +1,19 @@
 /**
  * The hosted page's one script, served inline under a per-response CSP nonce. Plain browser JavaScript in a string:
- * the project's TypeScript has no DOM types, and the page needs no bundler for ~150 lines.
+ * the project's TypeScript has no DOM types, and the page needs no bundler for ~200 lines.
  *
- * Protocol (reference/connectwise.md, "Buttons inside the ticket"): messages are JSON strings. ConnectWise first sends
- * `{MessageFrameID}`; we answer `{hosted_request:"getMemberAuthentication", frameID}`; ConnectWise replies
- * `{response:"getmemberauthentication", data:{companyid, memberid, memberHash, memberContext, ...}}`. Only messages
- * from the configured frame-ancestor origins count, and replies go to that exact origin, never "*".
+ * Protocol, as ConnectWise's own Hosted API client library speaks it (reference/specs/connectwise-hosted-api-evidence.md):
+ * messages are JSON strings; the page first posts `{"message":"ready"}` to the ConnectWise origin; the host answers
+ * `{MessageFrameID}`; every later message carries `frameID`. Requests go as `{hosted_request:"getMemberAuthentication",
+ * frameID}` (ConnectWise ignores `request`); the reply is `{response:"getmemberauthentication", data:{companyid,
+ * memberid, memberHash, memberContext, ...}}`. Every host event `{event, _id, ...}` is acknowledged with
+ * `{event, _id, result:"success", frameID}` — a pod's `beforeSave` blocks the ticket from saving until it is.
+ * Only messages from the parent window at a configured frame-ancestor origin count, and messages go to exact origins,
+ * never "*": `ready` to each configured origin (a wildcard entry only to the parent's own origin, when the browser
+ * tells it), everything after it to the origin that answered.
+ *
+ * Each issue needs a single-use action token: the first comes with the session; each later one is minted after the
+ * page asks ConnectWise for the member's authentication again and the connector has ConnectWise confirm it.
  *
  * Progress is mirrored in `data-state` on #tap-app (waiting, outside-frame, no-ticket, no-host, verifying, ready,
  * issuing, done, refused) so a browser test can wait for a state instead of sleeping.
@@ -18,11 +26,17 @@ export const HOSTED_PAGE_SCRIPT = String.raw`(() => {
   const allowed = JSON.parse(root.dataset.frameOrigins || '[]');
   const sessionUrl = new URL(root.dataset.sessionPath, window.location.href).href;
   const tapUrl = new URL(root.dataset.tapPath, window.location.href).href;
+  const actionUrl = new URL(root.dataset.actionPath, window.location.href).href;
   const HOST_TIMEOUT_MS = Number(root.dataset.hostTimeoutMs || '10000');
 
+  // The ConnectWise host once it has answered "ready": its origin and the frame id every later message carries.
   let host = null;
-  let authReceived = false;
+  // Events that arrived before the frame id: acknowledged as soon as it is known.
+  const unacknowledged = [];
+  // Callers waiting for the next getMemberAuthentication reply.
+  let memberWaiters = [];
   let session = null;
+  let actionToken = null;
 
   const setState = (state) => { root.dataset.state = state; };
   const say = (text) => { el('tap-status').textContent = text; };
@@ -41,6 +55,53 @@ export const HOSTED_PAGE_SCRIPT = String.raw`(() => {
       return false;
     }
   });
+
+  // The parent's origin when the browser tells it (Chromium and Safari: ancestorOrigins; otherwise the referrer).
+  const parentOrigin = () => {
+    try {
+      const ancestors = window.location.ancestorOrigins;
+      if (ancestors && ancestors.length > 0) return ancestors[0];
+      return document.referrer ? new URL(document.referrer).origin : null;
+    } catch (e) {
+      return null;
+    }
+  };
+
+  // Where "ready" goes: every exact configured origin, plus the parent's own origin when it matches a wildcard entry.
+  const readyTargets = () => {
+    const targets = allowed.filter((source) => !source.includes('*'));
+    const parent = parentOrigin();
+    if (parent && originAllowed(parent) && !targets.includes(parent)) targets.push(parent);
+    return targets;
+  };
+
+  const toHost = (message) => {
+    window.parent.postMessage(JSON.stringify(Object.assign({}, message, { frameID: host.frameId })), host.origin);
+  };
+
+  const acknowledge = (message) => {
+    toHost({ event: message.event, _id: message._id, result: 'success' });
+  };
+
+  const askMember = () => new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      memberWaiters = memberWaiters.filter((w) => w !== waiter);
+      resolve(null);
+    }, HOST_TIMEOUT_MS);
+    const waiter = (data) => { clearTimeout(timer); resolve(data); };
+    memberWaiters.push(waiter);
+    toHost({ hosted_request: 'getMemberAuthentication' });
+  });
+
+  const claimOf = (data) => {
+    const claim = {
+      companyid: String(data.companyid == null ? '' : data.companyid),
+      memberid: String(data.memberid == null ? '' : data.memberid),
+      memberHash: String(data.memberHash == null ? '' : data.memberHash),
+      memberContext: String(data.memberContext == null ? '' : data.memberContext),
+    };
+    return claim.memberContext ? claim : null;
+  };
 
   const parseMessage = (data) => {
     if (typeof data === 'string') {
@@ -111,20 +172,18 @@ export const HOSTED_PAGE_SCRIPT = String.raw`(() => {
     el('tap-result').hidden = false;
   };
 
-  const startSession = async (data) => {
-    if (!data || typeof data !== 'object') return stop('refused', 'ConnectWise did not share who is signed in; reload the ticket and try again.');
+  const NO_MEMBER = 'ConnectWise did not share who is signed in; reload the ticket and try again.';
+
+  const startSession = async () => {
+    const data = await askMember();
+    const claim = data && typeof data === 'object' ? claimOf(data) : null;
+    if (!claim) return stop('refused', NO_MEMBER);
     setState('verifying');
     say('Checking your ConnectWise sign-in…');
-    const body = {
-      ticketId,
-      companyid: String(data.companyid == null ? '' : data.companyid),
-      memberid: String(data.memberid == null ? '' : data.memberid),
-      memberHash: String(data.memberHash == null ? '' : data.memberHash),
-    };
-    if (data.memberContext != null) body.memberContext = String(data.memberContext);
-    const answer = await post(sessionUrl, body, {});
+    const answer = await post(sessionUrl, Object.assign({ ticketId }, claim), {});
     if (!answer.ok) return stop('refused', answer.detail);
     session = answer.body;
+    actionToken = session.actionToken;
     showPreview(session.ticket);
     setState('ready');
     say('');
@@ -137,12 +196,30 @@ export const HOSTED_PAGE_SCRIPT = String.raw`(() => {
     showError('');
     el('tap-result').hidden = true;
     setState('issuing');
+    const sessionHeaders = { authorization: 'Bearer ' + session.sessionToken, 'x-csrf-token': session.csrfToken };
+    if (!actionToken) {
+      // Each issue needs a fresh action token: ConnectWise confirms the member again first.
+      say('Checking your ConnectWise sign-in…');
+      const data = await askMember();
+      const claim = data && typeof data === 'object' ? claimOf(data) : null;
+      if (!claim) {
+        button.disabled = false;
+        return stop('refused', NO_MEMBER);
+      }
+      const minted = await post(actionUrl, Object.assign({ action: 'issue' }, claim), sessionHeaders);
+      if (!minted.ok) {
+        button.disabled = false;
+        return stop('refused', minted.detail);
+      }
+      actionToken = minted.body.actionToken;
+    }
     say('Issuing the pass…');
-    const answer = await post(tapUrl, { reissue: el('tap-reissue').checked }, {
-      authorization: 'Bearer ' + session.sessionToken,
-      'x-csrf-token': session.csrfToken,
-    });
+    // Spent by this request whatever its outcome.
+    const spend = actionToken;
+    actionToken = null;
+    const answer = await post(tapUrl, { reissue: el('tap-reissue').checked }, Object.assign({ 'x-action-token': spend }, sessionHeaders));
     button.disabled = false;
+    // The button stays usable: a new try asks ConnectWise again for a fresh action token.
     if (!answer.ok) return stop('refused', answer.detail);
     showResult(answer.body);
     setState('done');
@@ -159,23 +236,33 @@ export const HOSTED_PAGE_SCRIPT = String.raw`(() => {
   }, HOST_TIMEOUT_MS);
 
   window.addEventListener('message', (event) => {
-    if (!originAllowed(event.origin)) return;
+    if (event.source !== window.parent || !originAllowed(event.origin)) return;
+    if (host && event.origin !== host.origin) return;
     const message = parseMessage(event.data);
     if (!message) return;
-    if (!host && message.MessageFrameID != null && event.source) {
-      clearTimeout(hostTimer);
-      host = { source: event.source, origin: event.origin, frameId: String(message.MessageFrameID) };
-      setState('verifying');
-      say('Asking ConnectWise who is signed in…');
-      host.source.postMessage(JSON.stringify({ hosted_request: 'getMemberAuthentication', frameID: host.frameId }), host.origin);
+    if (typeof message.event === 'string' && message._id != null) {
+      if (host) acknowledge(message);
+      else unacknowledged.push(message);
       return;
     }
-    const isAuthReply = typeof message.response === 'string' && message.response.toLowerCase() === 'getmemberauthentication';
-    if (host && !authReceived && isAuthReply && event.origin === host.origin) {
-      authReceived = true;
-      void startSession(message.data);
+    if (!host && message.MessageFrameID != null) {
+      clearTimeout(hostTimer);
+      host = { origin: event.origin, frameId: String(message.MessageFrameID) };
+      unacknowledged.splice(0).forEach(acknowledge);
+      setState('verifying');
+      say('Asking ConnectWise who is signed in…');
+      void startSession();
+      return;
+    }
+    const isMemberReply = typeof message.response === 'string' && message.response.toLowerCase() === 'getmemberauthentication';
+    if (host && isMemberReply) {
+      const waiters = memberWaiters;
+      memberWaiters = [];
+      waiters.forEach((waiter) => waiter(message.data));
     }
   });
+  // ConnectWise's client library announces itself first; the host answers with the frame id.
+  readyTargets().forEach((origin) => window.parent.postMessage(JSON.stringify({ message: 'ready' }), origin));
   setState('waiting');
   say('Connecting to ConnectWise…');
 })();

@@ -73,6 +73,7 @@ export function HostedPage({ nonce, ticketId, frameOrigins }: HostedPageProps) {
           data-frame-origins={JSON.stringify(frameOrigins)}
           data-session-path="hosted/session"
           data-tap-path="hosted/tap"
+          data-action-path="hosted/action"
         >
           <h1>Temporary Access Pass</h1>
           <p id="tap-status" role="status" aria-live="polite">

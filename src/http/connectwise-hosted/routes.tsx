@@ -1,29 +1,29 @@
 /** @jsxImportSource hono/jsx */
 import { randomBytes } from 'node:crypto';
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { html } from 'hono/html';
 import { z } from 'zod';
 import type { ConnectWiseConfig } from '../../config/index.js';
-import type { TenantMapping } from '../../db/mappings.js';
 import { AppError } from '../../errors.js';
-import type { PsaConnector, PsaTicket } from '../../psa/port.js';
-import { readTicketFields } from '../../psa/ticket-fields.js';
-import type { HostedMemberVerifier, Services } from '../../services.js';
-import type { TicketIssueResult } from '../../tap/ticket-issuance.js';
-import { formatInZone } from '../../tap/time.js';
-import { createAttemptThrottle } from '../attempt-throttle.js';
-import { clientAddress } from '../client-address.js';
+import type { HostedMemberVerifier, PsaConnector } from '../../psa/port.js';
+import type { Services } from '../../services.js';
+import { readJsonBody } from '../validate.js';
+import { createHostedActionTokens } from './action-token.js';
+import { hostedResult, ticketPreview } from './answers.js';
+import { createHostedMemberGate, memberClaimShape } from './member-gate.js';
 import { frameAncestorSources, HostedPage, hostedPageCsp } from './page.js';
 import { createHostedSessionTokens } from './session-token.js';
-import { readJsonBody } from '../validate.js';
 
 /**
  * The ConnectWise Hosted API page (toolbar button / pod on the Service Ticket screen):
  *   GET  /psa/connectwise/hosted?id=<ticketId>  the page, framed only by the ConnectWise origins
- *   POST /psa/connectwise/hosted/session        member claim from the CW frame → verified with CW → session + preview
- *   POST /psa/connectwise/hosted/tap            session bearer + CSRF token → issue for the session's ticket
- * The browser's word about the member is never trusted: ConnectWise itself confirms it (HostedMemberVerifier).
+ *   POST /psa/connectwise/hosted/session        member claim from the CW frame → verified with CW → session, preview
+ *                                               and a first action token
+ *   POST /psa/connectwise/hosted/action         session + CSRF + a fresh member claim → verified with CW → action token
+ *   POST /psa/connectwise/hosted/tap            session + CSRF + action token → issue for the session's ticket
+ * The browser's word about the member is never trusted: ConnectWise itself confirms it (HostedMemberVerifier), and
+ * every issue needs a single-use action token minted right after such a confirmation (action-token.ts).
  */
 
 export const HOSTED_PAGE_PATH = '/psa/connectwise/hosted';
@@ -31,16 +31,8 @@ export const HOSTED_BODY_LIMIT_BYTES = 4 * 1024;
 
 const TICKET_ID = /^[1-9]\d{0,11}$/;
 
-const sessionBody = z
-  .object({
-    ticketId: z.string().regex(TICKET_ID, { message: 'expected a ticket number' }),
-    companyid: z.string().trim().min(1).max(64),
-    memberid: z.string().trim().min(1).max(128),
-    // The adapter refuses hashes over 1024 characters too; anything longer is not ConnectWise's.
-    memberHash: z.string().min(1).max(1024),
-    memberContext: z.string().trim().min(1).max(64).optional(),
-  })
-  .strict();
+const sessionBody = z.object({ ticketId: z.string().regex(TICKET_ID, { message: 'expected a ticket number' }), ...memberClaimShape }).strict();
+const actionBody = z.object({ ...memberClaimShape, action: z.enum(['issue', 'revoke']).default('issue') }).strict();
 
 const tapBody = z.object({ reissue: z.boolean().optional() }).strict();
 
@@ -70,8 +62,8 @@ function connectWiseParts(services: Services): ConnectWiseParts {
 export function connectwiseHostedRoutes(services: Services) {
   const app = new Hono();
   const sessions = createHostedSessionTokens(services.config.sealKey);
-  // Each refused claim costs ConnectWise a request and is a guess at a member hash: slow repeated failures per address.
-  const throttle = createAttemptThrottle({ maxFailures: 10, windowMs: 5 * 60_000 });
+  const actions = createHostedActionTokens(services.config.sealKey, services.storage.db);
+  const gate = createHostedMemberGate(services, () => connectWiseParts(services));
 
   app.get(HOSTED_PAGE_PATH, (c) => {
     const { config } = connectWiseParts(services);
@@ -87,48 +79,41 @@ export function connectwiseHostedRoutes(services: Services) {
 
   app.post(`${HOSTED_PAGE_PATH}/session`, limitBody, async (c) => {
     const cw = connectWiseParts(services);
-    const address = clientAddress(c, services.config.server.trustProxy);
-    if (throttle.blocked(address)) throw new AppError('TOO_MANY_ATTEMPTS', undefined, { retryAfterSeconds: 300 });
-    const body = await readJsonBody(c, sessionBody);
-
-    // Only members of the ConnectWise company this connector serves; another company's member is refused before
-    // anyone is asked (ConnectWise company ids are case-insensitive).
-    if (body.companyid.toLowerCase() !== cw.config.companyId.toLowerCase()) {
-      throttle.fail(address);
-      services.logger.warn({ ticketId: body.ticketId, address }, 'hosted session refused: another ConnectWise company');
-      throw new AppError('UNAUTHORIZED', 'This page was opened from a different ConnectWise company than the one this connector serves.');
-    }
-    const member = await cw.members.verify({
-      companyId: cw.config.companyId,
-      memberId: body.memberid,
-      memberHash: body.memberHash,
-      memberContext: body.memberContext,
-    });
-    if (!member) {
-      throttle.fail(address);
-      services.logger.warn({ ticketId: body.ticketId, memberId: body.memberid.slice(0, 64), address }, 'hosted session refused: ConnectWise did not confirm the member');
-      throw new AppError('UNAUTHORIZED', 'ConnectWise did not confirm your sign-in; reload the ticket (or sign in to ConnectWise again) and retry.');
-    }
-    throttle.succeed(address);
-
+    const { body, member } = await gate.confirm(c, () => readJsonBody(c, sessionBody));
     const ticket = await cw.connector.getTicket(body.ticketId);
     if (!ticket) throw new AppError('TICKET_NOT_FOUND', `Ticket ${body.ticketId} was not found in ConnectWise, or the connector's API member cannot see it.`);
-    const issued = sessions.issue({ memberId: member.memberId, ticketId: body.ticketId, companyId: ticket.companyId }, services.now());
+    const now = services.now();
+    const issued = sessions.issue({ memberId: member.memberId, ticketId: body.ticketId, companyId: ticket.companyId }, now);
     services.logger.info({ ticketId: body.ticketId, memberId: member.memberId }, 'hosted session started');
     c.header('Cache-Control', 'no-store'); // the answer holds the session's tokens
     return c.json({
       sessionToken: issued.sessionToken,
       csrfToken: issued.csrfToken,
+      actionToken: actions.mint({ sessionId: issued.sessionId, ticketId: body.ticketId, expiresAt: issued.expiresAt }, 'issue', now),
       expiresAt: issued.expiresAt.toISOString(),
       member: { id: member.memberId },
       ticket: ticketPreview(ticket, body.ticketId, cw.config, services.mappings.get('connectwise', ticket.companyId)),
     });
   });
 
+  app.post(`${HOSTED_PAGE_PATH}/action`, limitBody, async (c) => {
+    connectWiseParts(services);
+    const session = sessionOf(c);
+    const { body, member } = await gate.confirm(c, () => readJsonBody(c, actionBody));
+    // The same person as the session's (ConnectWise member identifiers are case-insensitive).
+    if (member.memberId.toLowerCase() !== session.memberId.toLowerCase()) {
+      services.logger.warn({ ticketId: session.ticketId }, 'hosted action refused: another member than the session\'s');
+      throw new AppError('UNAUTHORIZED', 'ConnectWise confirmed another member than the one this session was started for; reload the ticket.');
+    }
+    c.header('Cache-Control', 'no-store');
+    return c.json({ actionToken: actions.mint(session, body.action, services.now()), action: body.action });
+  });
+
   app.post(`${HOSTED_PAGE_PATH}/tap`, limitBody, async (c) => {
     connectWiseParts(services);
-    const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
-    const session = sessions.verify(bearer, c.req.header('x-csrf-token'), services.now());
+    const session = sessionOf(c);
+    // Spent before anything else happens, so a refused or failed issuance spends it too.
+    actions.spend(c.req.header('x-action-token'), session, 'issue', services.now());
     const body = await readJsonBody(c, tapBody);
     const result = await services.tickets.issueForTicket({
       psa: 'connectwise',
@@ -142,55 +127,11 @@ export function connectwiseHostedRoutes(services: Services) {
     return c.json(hostedResult(result, timeZone), result.status === 'issued' ? 201 : 200);
   });
 
+  function sessionOf(c: Context) {
+    const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
+    return sessions.verify(bearer, c.req.header('x-csrf-token'), services.now());
+  }
+
   return app;
 }
 
-/** What the page shows before issuing: the ticket's company (and whether it is mapped), user and start date. */
-function ticketPreview(ticket: PsaTicket, ticketId: string, config: ConnectWiseConfig, mapping: TenantMapping | undefined) {
-  const fields = readTicketFields(ticket, { upnField: config.upnField, startDateField: config.startDateField });
-  const start = fields.startDate;
-  return {
-    id: ticketId,
-    summary: ticket.summary,
-    companyId: ticket.companyId,
-    companyName: ticket.companyName,
-    mapping: {
-      status: !mapping ? 'not_mapped' : mapping.enabled ? 'mapped' : 'disabled',
-      tenant: mapping ? mapping.tenantName ?? mapping.tenantDomain ?? null : null,
-      timeZone: mapping?.timeZone ?? null,
-    },
-    userPrincipalName: fields.userPrincipalName ?? null,
-    userSource: fields.upnSource ?? null,
-    startDate:
-      start.kind === 'date'
-        ? { kind: 'date' as const, date: start.date }
-        : start.kind === 'unclear'
-          ? { kind: 'unclear' as const, text: start.text.slice(0, 80) }
-          : { kind: 'none' as const },
-  };
-}
-
-/**
- * The issuance summary, field by field (an allow-list, so nothing the use case might add later — least of all the pass —
- * reaches the browser), plus start and expiry written in the customer's time zone by the one time module.
- */
-function hostedResult(result: TicketIssueResult, timeZone: string) {
-  const local = (iso: string) => {
-    const instant = new Date(iso);
-    return Number.isNaN(instant.getTime()) ? '' : formatInZone(instant, timeZone);
-  };
-  return {
-    issuanceId: result.issuanceId,
-    status: result.status,
-    ticketId: result.ticketId,
-    userPrincipalName: result.userPrincipalName,
-    startDateTime: result.startDateTime,
-    expiresDateTime: result.expiresDateTime,
-    lifetimeMinutes: result.lifetimeMinutes,
-    usableOnce: result.usableOnce,
-    note: { status: result.note.status },
-    display: { timeZone, startDateTime: local(result.startDateTime), expiresDateTime: local(result.expiresDateTime) },
-  };
-}
-
-export type HostedTapResponse = ReturnType<typeof hostedResult>;

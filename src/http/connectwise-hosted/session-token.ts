@@ -30,6 +30,8 @@ export interface HostedSession {
 }
 
 export interface IssuedHostedSession {
+  /** The session's random id (action tokens are bound to it). */
+  sessionId: string;
   sessionToken: string;
   csrfToken: string;
   expiresAt: Date;
@@ -57,7 +59,7 @@ const EXPIRED = 'This Issue TAP session has expired (it lasts 10 minutes); reloa
 const INVALID = 'This request carries no valid Issue TAP session; open the page from the ConnectWise ticket again.';
 const BAD_CSRF = 'The request\'s CSRF token is missing or does not belong to this session; reload the page and try again.';
 
-function deriveKey(secret: Buffer, label: string): Buffer {
+export function deriveKey(secret: Buffer, label: string): Buffer {
   return Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), `psa-tap-connector/connectwise-hosted/${label}/v1`, 32));
 }
 
@@ -75,7 +77,7 @@ export function createHostedSessionTokens(sealKey: Buffer | undefined, ttlSecond
       const payload = Buffer.from(
         JSON.stringify({ sid: sessionId, mid: claims.memberId, tid: claims.ticketId, cid: claims.companyId, exp }),
       ).toString('base64url');
-      return { sessionToken: `v1.${payload}.${mac(payload)}`, csrfToken: csrfFor(sessionId), expiresAt: new Date(exp * 1000) };
+      return { sessionId, sessionToken: `v1.${payload}.${mac(payload)}`, csrfToken: csrfFor(sessionId), expiresAt: new Date(exp * 1000) };
     },
 
     verify(token, csrfToken, now) {
