@@ -1,5 +1,6 @@
 import * as chrono from 'chrono-node';
 import { DateTime } from 'luxon';
+import { capText, htmlToText } from './html-text.js';
 import type { PsaTicket } from './port.js';
 
 /**
@@ -12,6 +13,9 @@ import type { PsaTicket } from './port.js';
  * description (`UPN:`, `User:`, `Email:`, `Start date:`, any case). Never the ticket contact: on an onboarding ticket
  * the contact is whoever asked (HR, a manager), not the new user, so a pass for them would be a pass for the wrong
  * person.
+ *
+ * Ticket text is anyone's to write (web form, e-mail): only its first 64 KB is read (MAX_TICKET_TEXT), every pattern
+ * here runs in linear time, and at most MAX_LABELLED_VALUES labels are looked at per text (issue 11).
  */
 export type DateOrder = 'DMY' | 'MDY';
 
@@ -55,14 +59,16 @@ export async function readOnboardingInputs(
   let upn = fieldUpn ? { value: fieldUpn, source: `field "${settings.upnField}"` } : undefined;
   let date = readStartDateField(ticket, settings);
   const consult = (text: string, source: string) => {
-    upn ??= upnFromText(text, source);
-    if (date.kind === 'none') date = dateFromText(text, source, settings.dateOrder);
+    const values = findLabelledValues(text);
+    upn ??= upnFromText(values, source);
+    if (date.kind === 'none') date = dateFromText(values, source, settings.dateOrder);
   };
-  consult(ticket.summary, 'ticket summary');
+  consult(capText(ticket.summary), 'ticket summary');
   let usedDescription = false;
   if (!upn || date.kind === 'none') {
     usedDescription = true;
-    consult(plainText(await loadDescription()), 'ticket description');
+    // Adapters hand over text, but a description pasted from an e-mail may still hold markup (line breaks as tags).
+    consult(htmlToText(await loadDescription()), 'ticket description');
   }
   return { userPrincipalName: upn?.value, upnSource: upn?.source, startDate: date, usedDescription };
 }
@@ -75,7 +81,10 @@ function readStartDateField(ticket: PsaTicket, settings: TicketFieldSettings): S
 
 function toReading(text: string, source: string, order: DateOrder | undefined): StartDateReading {
   const parsed = parseStartDate(text, order);
-  return parsed.kind === 'date' ? { kind: 'date', date: parsed.date, source } : { kind: 'unclear', text, source, reason: parsed.reason };
+  if (parsed.kind === 'date') return { kind: 'date', date: parsed.date, source };
+  // The text is quoted back in a ticket note: a few words are enough to recognise it, not a page of pasted text.
+  const shown = text.length > MAX_DATE_TEXT ? `${text.slice(0, MAX_DATE_TEXT - 1)}…` : text;
+  return { kind: 'unclear', text: shown, source, reason: parsed.reason };
 }
 
 // ---------------------------------------------------------------------------------------------- labelled lines
@@ -96,31 +105,74 @@ interface LabelledValue {
   value: string;
 }
 
+/** Enough for any real ticket; a text repeating a label thousands of times is not read past this many. */
+export const MAX_LABELLED_VALUES = 50;
+
 export function findLabelledValues(text: string): LabelledValue[] {
   const found: LabelledValue[] = [];
-  for (const line of text.split(/\r?\n/)) {
-    const matches = [...line.matchAll(LABEL)];
-    matches.forEach((m, i) => {
+  for (const line of capText(text).split(/\r?\n/)) {
+    if (!line.includes(':')) continue;
+    const matches: RegExpExecArray[] = [];
+    // One match past the limit is kept only to end the last value where the next label starts.
+    for (const m of line.matchAll(LABEL)) {
+      matches.push(m);
+      if (found.length + matches.length > MAX_LABELLED_VALUES) break;
+    }
+    matches.slice(0, MAX_LABELLED_VALUES - found.length).forEach((m, i) => {
       const rawLabel = m[2]!;
-      const start = m.index! + m[0].length;
+      const start = m.index + m[0].length;
       const end = matches[i + 1]?.index ?? line.length;
-      const value = line.slice(start, end).trim().replace(/[\s,;|.]+$/, '');
+      const value = trimEnd(line.slice(start, end).trim(), VALUE_TAIL);
       const key = rawLabel.toLowerCase().replace(/\s+/g, ' ');
       const label = key.startsWith('start') ? 'start date' : (LABEL_NAMES[key] as LabelledValue['label']);
       found.push({ label, rawLabel, value });
     });
+    if (found.length >= MAX_LABELLED_VALUES) break;
   }
   return found;
 }
 
-const ADDRESS = /[^\s@<>()[\],;:"']+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+/;
+/** Separators and stops that end a value (`Start date: 1 Dec 2026.`), not part of it. */
+const VALUE_TAIL = /[\s,;|.]/;
+
+/**
+ * `text` without the characters matching `tail` at its end. A loop, because `/[…]+$/` is quadratic on a long run of
+ * them followed by anything else (the engine tries the run again from each of its characters).
+ */
+function trimEnd(text: string, tail: RegExp): string {
+  let end = text.length;
+  while (end > 0 && tail.test(text[end - 1]!)) end -= 1;
+  return text.slice(0, end);
+}
+
+/** An e-mail-like address; run only from where a match can start (see findAddress). */
+const ADDRESS = /[^\s@<>()[\],;:"']+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+/y;
+const NOT_LOCAL = /[\s@<>()[\],;:"']/;
+
+/**
+ * The first address in `text`. An unanchored search is quadratic on a long run of address characters without an `@`
+ * (the engine starts again at every character); instead each `@` is visited once, its local part walked back, and
+ * the pattern tried only from there — the same leftmost match, in linear time.
+ */
+function findAddress(text: string): string | undefined {
+  let searchedTo = 0;
+  for (let at = text.indexOf('@'); at !== -1; at = text.indexOf('@', at + 1)) {
+    let start = at;
+    while (start > searchedTo && !NOT_LOCAL.test(text[start - 1]!)) start -= 1;
+    searchedTo = at + 1;
+    if (start === at) continue;
+    ADDRESS.lastIndex = start;
+    const match = ADDRESS.exec(text);
+    if (match) return match[0];
+  }
+  return undefined;
+}
 
 /** `UPN:` beats `Email:` beats `User:` (a UPN can differ from the mail address); the value must hold an address. */
-function upnFromText(text: string, source: string): { value: string; source: string } | undefined {
-  const values = findLabelledValues(text);
+function upnFromText(values: readonly LabelledValue[], source: string): { value: string; source: string } | undefined {
   for (const label of UPN_LABELS) {
     for (const v of values) {
-      const address = v.label === label ? ADDRESS.exec(v.value)?.[0] : undefined;
+      const address = v.label === label ? findAddress(v.value) : undefined;
       if (address) return { value: address, source: `"${v.rawLabel}:" in the ${source}` };
     }
   }
@@ -128,8 +180,8 @@ function upnFromText(text: string, source: string): { value: string; source: str
 }
 
 /** The first `Start date:` line decides; a second one naming another day makes the reading ambiguous. */
-function dateFromText(text: string, source: string, order: DateOrder | undefined): StartDateReading {
-  const values = findLabelledValues(text).filter((v) => v.label === 'start date' && v.value);
+function dateFromText(all: readonly LabelledValue[], source: string, order: DateOrder | undefined): StartDateReading {
+  const values = all.filter((v) => v.label === 'start date' && v.value);
   const first = values[0];
   if (!first) return { kind: 'none' };
   const where = `"${first.rawLabel}:" in the ${source}`;
@@ -141,15 +193,6 @@ function dateFromText(text: string, source: string, order: DateOrder | undefined
   });
   if (differs) return { kind: 'unclear', text: values.map((v) => v.value).join(' / '), source: where, reason: 'ambiguous' };
   return reading;
-}
-
-/** Adapters strip HTML, but a Halo `details` pasted from an e-mail may still hold line breaks as tags. */
-function plainText(text: string): string {
-  return text
-    .replace(/<br\s*\/?>|<\/(p|div|li|tr|h\d)>/gi, '\n')
-    .replace(/<[^>]+>/g, '')
-    .replace(/&nbsp;/gi, ' ')
-    .replace(/&amp;/gi, '&');
 }
 
 // ---------------------------------------------------------------------------------------------- dates
@@ -173,10 +216,15 @@ export type DateReading = { kind: 'date'; date: string } | { kind: 'unclear'; re
  *
  * Calendar validity is luxon's (and chrono's) business, never this module's.
  */
+/** "Tuesday, 1st of December 2026" is 31 characters. */
+const MAX_DATE_TEXT = 100;
+
 export function parseStartDate(input: string, order: DateOrder | undefined): DateReading {
-  const text = input.trim().replace(/[.,;]+$/, '').trim();
+  const text = trimEnd(input.trim(), /[.,;]/).trim();
   const unparseable = { kind: 'unclear', reason: 'unparseable' } as const;
   const ambiguous = { kind: 'unclear', reason: 'ambiguous' } as const;
+  // No way of writing a date needs more; longer text is not handed to the parsers below.
+  if (text.length > MAX_DATE_TEXT) return unparseable;
 
   const iso = /^(\d{4})-(\d{2})-(\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i.exec(text);
   if (iso) return calendarDate(+iso[1]!, +iso[2]!, +iso[3]!) ?? unparseable;

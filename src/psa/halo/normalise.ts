@@ -1,5 +1,5 @@
 import type { PsaTicket } from '../port.js';
-import { htmlToText } from './html-text.js';
+import { htmlToText } from '../html-text.js';
 import type { HaloCustomField, HaloTicket } from './schemas.js';
 
 /** A Halo ticket as the connector's PsaTicket. */
