@@ -4,14 +4,12 @@
  * peak, stops on 'stop'.
  */
 import { readFileSync } from 'node:fs';
-import { loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/config/index.js';
 import { startConnector } from '../src/server.js';
 import { applyMappings, type BenchMapping } from './world.js';
 
 const spec = JSON.parse(readFileSync(process.env.BENCH_CONNECTOR!, 'utf8')) as { env: Record<string, string>; caPem: string; mappings: BenchMapping[] };
-const config = loadConfig(spec.env);
-config.entra!.trustedCaPem = spec.caPem;
-config.server.port = 0;
+const config = loadConfig(spec.env, { trustedCaPem: spec.caPem, port: 0 });
 
 let peakRss = process.memoryUsage().rss;
 const sampler = setInterval(() => {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { loadConfig, type Config } from '../src/config.js';
+import { loadConfig, type Config } from '../src/config/index.js';
 import { openStorage } from '../src/db/index.js';
 import { createMappingStore } from '../src/db/mappings.js';
 import type { Sandbox } from '../src/sandbox/index.js';
@@ -64,10 +64,7 @@ export function connectorEnv(sb: Sandbox, databasePath: string, opts: { onboardi
 }
 
 export function connectorConfig(sb: Sandbox, env: Record<string, string>): Config {
-  const config = loadConfig(env);
-  config.entra!.trustedCaPem = sb.entra.caPem;
-  config.server.port = 0;
-  return config;
+  return loadConfig(env, { trustedCaPem: sb.entra.caPem, port: 0 });
 }
 
 /** Logs go to a counter, not the terminal: a benchmark measures the work, and pino's cost stays in. */

@@ -1,4 +1,5 @@
-import type { Config, PsaKind } from './config.js';
+import type { Config } from './config/index.js';
+import type { PsaKind } from './domain.js';
 import type { Storage } from './db/index.js';
 import { createIssuanceLog } from './db/issuances.js';
 import { createMappingStore } from './db/mappings.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { CONFIG_VARIABLES, ConfigError, SECRET_VARIABLES, loadConfig } from '../src/config/index.js';
 import { TEST_ENV } from './helpers/services.js';
 
 function problemsOf(env: Record<string, string>): string[] {
@@ -73,5 +73,47 @@ describe('configuration', () => {
   it('accepts plain http only for loopback hosts', () => {
     expect(loadConfig({ ...TEST_ENV, HALO_BASE_URL: 'http://127.0.0.1:9000' }).halo?.baseUrl).toBe('http://127.0.0.1:9000');
     expect(problemsOf({ ...TEST_ENV, HALO_BASE_URL: 'http://halo.example.com' })[0]).toMatch(/^HALO_BASE_URL: expected an https:\/\/ URL/);
+  });
+
+  it('marks secrets once in the schema: SECRET_VARIABLES is exactly the variables that hold a secret', () => {
+    expect([...SECRET_VARIABLES].sort()).toEqual([
+      'ADMIN_API_TOKEN',
+      'ADMIN_PASSWORD_HASH',
+      'CW_BUTTON_SECRET',
+      'CW_PRIVATE_KEY',
+      'ENTRA_CLIENT_SECRET',
+      'HALO_BUTTON_SECRET',
+      'HALO_CLIENT_SECRET',
+      'TAP_SEAL_KEY',
+    ]);
+    // A new variable whose name says it holds a secret must be marked too (CW_PUBLIC_KEY is public by design).
+    const named = CONFIG_VARIABLES.filter((n) => /SECRET|PRIVATE|TOKEN|PASSWORD|SEAL_KEY/.test(n));
+    for (const name of named) expect(SECRET_VARIABLES.has(name), name).toBe(true);
+  });
+
+  it('echoes no marked secret, whichever one is malformed', () => {
+    const bad: Record<string, string> = {
+      TAP_SEAL_KEY: 'secret-value-1-not-base64!',
+      ADMIN_API_TOKEN: 'secret-value-2',
+      ADMIN_PASSWORD_HASH: 'secret-value-3',
+      CW_BUTTON_SECRET: 'secret-value-4',
+      HALO_BUTTON_SECRET: 'secret-value-5',
+    };
+    const problems = problemsOf({ ...TEST_ENV, ...bad }).join('\n');
+    for (const [name, value] of Object.entries(bad)) {
+      expect(problems, name).toContain(`${name}:`);
+      expect(problems, name).not.toContain(value);
+    }
+  });
+
+  it('takes the sandbox CA and a listening port as options, not as mutations afterwards', () => {
+    const config = loadConfig(TEST_ENV, { trustedCaPem: 'PEM', port: 0 });
+    expect(config.entra?.trustedCaPem).toBe('PEM');
+    expect(config.server.port).toBe(0);
+    expect(config.sandbox).toBe(false);
+    expect(loadConfig(TEST_ENV).entra?.trustedCaPem).toBeUndefined();
+    const sandboxed = loadConfig(TEST_ENV, { sandbox: { caPem: 'PEM' } });
+    expect(sandboxed.sandbox).toBe(true);
+    expect(sandboxed.entra?.trustedCaPem).toBe('PEM');
   });
 });

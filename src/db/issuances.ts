@@ -1,7 +1,7 @@
 import { and, desc, eq, gte, lte, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './index.js';
 import { issuances, type IssuanceRow, type NewIssuance } from './schema.js';
-import type { PsaKind } from '../config.js';
+import type { PsaKind } from '../domain.js';
 
 export type Issuance = IssuanceRow;
 

@@ -1,7 +1,7 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Db } from './index.js';
 import { tenantMappings, type TenantMappingRow } from './schema.js';
-import type { PsaKind } from '../config.js';
+import type { PsaKind } from '../domain.js';
 
 export type TenantMapping = TenantMappingRow;
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { asc, eq, gt, lte, sql } from 'drizzle-orm';
 import type { Db } from '../db/index.js';
 import { issuances, noteOutbox, type NoteOutboxRow } from '../db/schema.js';
-import type { PsaKind } from '../config.js';
+import type { PsaKind } from '../domain.js';
 import type { PrivateNote, PsaConnector } from '../psa/port.js';
 import type { EntraDirectory } from '../entra/port.js';
 import type { Logger } from '../logger.js';

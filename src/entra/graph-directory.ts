@@ -1,6 +1,6 @@
 import type { GraphRequest } from '@microsoft/microsoft-graph-client';
 import type { z } from 'zod';
-import type { Config } from '../config.js';
+import type { Config } from '../config/index.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { createGraphClients } from './graph-client.js';

@@ -1,5 +1,5 @@
 import { ConfidentialClientApplication, LogLevel, type Configuration, type NodeAuthOptions } from '@azure/msal-node';
-import type { EntraCredential } from '../config.js';
+import type { EntraCredential } from '../config/index.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { createEntraFetch, type Fetch } from './http.js';

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
-import type { PsaKind } from '../config.js';
+import type { PsaKind } from '../domain.js';
 import { AppError } from '../errors.js';
 import type { Services } from '../services.js';
 import { isCalendarDate } from '../tap/time.js';

@@ -1,4 +1,5 @@
-import type { Config, PsaKind } from '../config.js';
+import type { Config } from '../config/index.js';
+import type { PsaKind } from '../domain.js';
 import type { MappingStore } from '../db/mappings.js';
 import { AppError, isRetryable } from '../errors.js';
 import type { Logger } from '../logger.js';

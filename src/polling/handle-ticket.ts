@@ -1,4 +1,4 @@
-import type { PsaKind } from '../config.js';
+import type { PsaKind } from '../domain.js';
 import type { TenantMapping } from '../db/mappings.js';
 import type { PollLedgerRow } from '../db/schema.js';
 import { AppError, REFUSAL_CODES } from '../errors.js';

@@ -1,5 +1,5 @@
 import { startLoop, type BackgroundLoop } from '../background.js';
-import { PSA_KINDS, type PsaKind } from '../config.js';
+import { PSA_KINDS, type PsaKind } from '../domain.js';
 import { AppError } from '../errors.js';
 import type { Services } from '../services.js';
 import { isOnboardingConfigured, type OnboardingDeps } from './deps.js';

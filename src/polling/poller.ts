@@ -1,4 +1,4 @@
-import type { PsaKind } from '../config.js';
+import type { PsaKind } from '../domain.js';
 import { AppError } from '../errors.js';
 import type { PsaConnector, PsaTicket } from '../psa/port.js';
 import { describeError, type OnboardingDeps } from './deps.js';

@@ -1,4 +1,4 @@
-import type { PsaKind } from '../config.js';
+import type { PsaKind } from '../domain.js';
 import type { ScheduledIssuanceRow } from '../db/schema.js';
 import { AppError, REFUSAL_CODES } from '../errors.js';
 import { errorForLog } from '../logger.js';

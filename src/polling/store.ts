@@ -1,5 +1,5 @@
 import { and, asc, eq, gte, inArray, lt, lte, or, sql } from 'drizzle-orm';
-import type { PsaKind } from '../config.js';
+import type { PsaKind } from '../domain.js';
 import type { Db } from '../db/index.js';
 import { issuances, pollCursors, pollLedger, scheduledIssuances, type PollLedgerRow, type ScheduledIssuanceRow } from '../db/schema.js';
 

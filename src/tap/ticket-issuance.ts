@@ -1,4 +1,5 @@
-import type { Config, PsaKind } from '../config.js';
+import type { Config } from '../config/index.js';
+import type { PsaKind } from '../domain.js';
 import type { IssuanceLog, Issuance } from '../db/issuances.js';
 import type { MappingStore, TenantMapping } from '../db/mappings.js';
 import type { NoteOutbox } from '../delivery/outbox.js';

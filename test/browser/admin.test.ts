@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/index.js';
 import { hashPassword } from '../../src/http/admin/passwords.js';
 import { CW_COMPANY_IDS, HALO_CLIENT_IDS, TENANT_IDS, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { startConnector, type RunningConnector } from '../../src/server.js';
@@ -40,10 +40,9 @@ beforeAll(async () => {
     TAP_SEAL_KEY: Buffer.alloc(32, 9).toString('base64'),
     ADMIN_USERNAME: 'admin',
     ADMIN_PASSWORD_HASH: await hashPassword(PASSWORD, { N: 1024, r: 8, p: 1 }),
-  });
-  config.server.port = 0; // a random free port (the env schema insists on 1–65535)
-  // The simulated Entra's certificate is trusted by the connector's Entra clients only (as in sandbox mode).
-  if (config.entra) config.entra.trustedCaPem = sandbox.entra.caPem;
+    // Port 0: a random free port. The simulated Entra's certificate is trusted by the connector's Entra clients only
+    // (as in sandbox mode).
+  }, { port: 0, trustedCaPem: sandbox.entra.caPem });
   connector = await startConnector(config);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
 }, 60_000);

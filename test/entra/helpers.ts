@@ -1,7 +1,7 @@
 import nock from 'nock';
 import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
-import type { Config } from '../../src/config.js';
+import type { Config } from '../../src/config/index.js';
 import { AppError, type ErrorCode } from '../../src/errors.js';
 import { createLogger } from '../../src/logger.js';
 import { createEntraDirectory, type EntraDirectoryOptions } from '../../src/entra/index.js';

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { expect } from 'vitest';
-import type { PsaKind } from '../../src/config.js';
+import type { PsaKind } from '../../src/domain.js';
 import { REFUSAL_CODES, type ErrorCode } from '../../src/errors.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { PsaKind } from '../../src/config.js';
+import type { PsaKind } from '../../src/domain.js';
 import { startSandbox, TENANT_IDS, type Sandbox } from '../../src/sandbox/index.js';
 import { answered, expectEveryPassAccountedFor, markSandbox, newNotes, newPasses, type PassRequest } from './accounting.js';
 import { buildRig, newTicket, pressButton, resetFaults, tempDir, type FaultRig } from './rig.js';

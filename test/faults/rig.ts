@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { composeServices } from '../../src/compose.js';
 import { createApp } from '../../src/app.js';
-import { loadConfig, type Config, type PsaKind } from '../../src/config.js';
+import { loadConfig, type Config } from '../../src/config/index.js';
+import type { PsaKind } from '../../src/domain.js';
 import { openStorage } from '../../src/db/index.js';
 import { createEntraDirectory } from '../../src/entra/index.js';
 import { createLogger } from '../../src/logger.js';
@@ -33,10 +34,8 @@ export function connectorConfig(sb: Sandbox, dir: string, extra: Record<string, 
     ADMIN_API_TOKEN: 'fault-suite-admin-token-0123456789',
     LOG_LEVEL: 'debug',
     ...extra,
-  });
-  // Trusted for the connector's Entra/Graph clients only, as sandbox mode does (src/sandbox/mode.ts).
-  config.entra!.trustedCaPem = sb.entra.caPem;
-  config.server.port = 0;
+    // The sandbox CA is trusted for the connector's Entra/Graph clients only, as sandbox mode does (src/sandbox/mode.ts).
+  }, { trustedCaPem: sb.entra.caPem, port: 0 });
   return config;
 }
 

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { createApp } from '../../src/app.js';
-import { loadConfig, type Config } from '../../src/config.js';
+import { loadConfig, type Config } from '../../src/config/index.js';
 import { openStorage } from '../../src/db/index.js';
 import type { MappingInput } from '../../src/db/mappings.js';
 import { composeServices } from '../../src/compose.js';

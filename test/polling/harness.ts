@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { loadConfig, type Config } from '../../src/config.js';
+import { loadConfig, type Config } from '../../src/config/index.js';
 import { openStorage } from '../../src/db/index.js';
 import { createIssuanceLog } from '../../src/db/issuances.js';
 import { createMappingStore } from '../../src/db/mappings.js';

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import nock from 'nock';
 import { afterEach, beforeAll, afterAll } from 'vitest';
-import type { ConnectWiseConfig, HaloConfig } from '../../src/config.js';
+import type { ConnectWiseConfig, HaloConfig } from '../../src/config/index.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 
 /** Blocks real network for the file and clears interceptors after each test, failing it if one was left unused. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isBackgroundWork, runAsBackgroundWork, startLoop } from '../../src/background.js';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig } from '../../src/config/index.js';
 import { createRequestPacer } from '../../src/psa/pacing.js';
 import { buildHttpDeps, sendWithRetry, type FetchLike } from '../../src/psa/http.js';
 import { TEST_ENV } from '../helpers/services.js';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/index.js';
 import { defaultSeed, startSandbox, CW_COMPANY_IDS, HALO_CLIENT_IDS, TENANT_IDS, type Sandbox } from '../../src/sandbox/index.js';
 
 let sb: Sandbox;

@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import { Hono } from 'hono';
 import type { FC } from 'hono/jsx';
-import type { PsaKind } from '../../config.js';
+import type { PsaKind } from '../../domain.js';
 import type { Services } from '../../services.js';
 import { filterCompanies, type CompanyDirectory, type CompanyFilter, type CompanyRow } from './company-directory.js';
 import { ADMIN_PAGE_SIZE, pageNumber, type AdminEnv } from './context.js';

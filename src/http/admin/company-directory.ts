@@ -1,4 +1,4 @@
-import type { PsaKind } from '../../config.js';
+import type { PsaKind } from '../../domain.js';
 import type { TenantMapping } from '../../db/mappings.js';
 import { AppError } from '../../errors.js';
 import { errorForLog } from '../../logger.js';

@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import { Hono, type Context } from 'hono';
 import type { FC } from 'hono/jsx';
-import type { PsaKind } from '../../config.js';
+import type { PsaKind } from '../../domain.js';
 import type { Services } from '../../services.js';
 import { PSA_LABEL, StateBadge, companyHref } from './companies-list.js';
 import type { CompanyDirectory, CompanyRow } from './company-directory.js';

@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import { Hono } from 'hono';
-import type { PsaKind } from '../../config.js';
+import type { PsaKind } from '../../domain.js';
 import { AppError } from '../../errors.js';
 import type { Services } from '../../services.js';
 import { PSA_LABEL } from './companies-list.js';

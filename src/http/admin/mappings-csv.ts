@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import type { PsaKind } from '../../config.js';
+import type { PsaKind } from '../../domain.js';
 import type { MappingInput, TenantMapping } from '../../db/mappings.js';
 import type { Services } from '../../services.js';
 import { COMPANY_ID, parseRuleFields, psaKindSchema, RULE_FIELDS, type FieldErrors, type RawRuleFields } from './mapping-fields.js';

@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import type { FC } from 'hono/jsx';
-import type { PsaKind } from '../../config.js';
+import type { PsaKind } from '../../domain.js';
 import type { TenantMapping } from '../../db/mappings.js';
 import type { AdminSession } from './sessions.js';
 import { CheckboxField, CsrfInput, Notice, SelectField, TextField } from './layout.js';

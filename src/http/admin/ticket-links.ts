@@ -1,4 +1,5 @@
-import type { Config, PsaKind } from '../../config.js';
+import type { Config } from '../../config/index.js';
+import type { PsaKind } from '../../domain.js';
 
 /**
  * Where a technician opens a ticket in the PSA's own UI. Best-effort: neither vendor documents these as stable.

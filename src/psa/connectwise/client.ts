@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { ConnectWiseConfig } from '../../config.js';
+import type { ConnectWiseConfig } from '../../config/index.js';
 import { AppError } from '../../errors.js';
 import {
   clip,

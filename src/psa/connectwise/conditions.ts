@@ -1,4 +1,4 @@
-import type { ConnectWiseConfig } from '../../config.js';
+import type { ConnectWiseConfig } from '../../config/index.js';
 import { AppError } from '../../errors.js';
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ConnectWiseConfig } from '../../config.js';
+import type { ConnectWiseConfig } from '../../config/index.js';
 import { AppError } from '../../errors.js';
 import { errorForLog, type Logger } from '../../logger.js';
 import { buildHttpDeps, isTicketId, parseBody, type TransportOverrides } from '../http.js';

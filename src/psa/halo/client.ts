@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { HaloConfig } from '../../config.js';
+import type { HaloConfig } from '../../config/index.js';
 import type { AppError } from '../../errors.js';
 import { encodeQuery, parseBody, sendWithRetry, type HttpDeps, type PsaHttpRequest, type PsaHttpResponse } from '../http.js';
 import { haloFailure } from './failure.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { HaloConfig } from '../../config.js';
+import type { HaloConfig } from '../../config/index.js';
 import { AppError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { buildHttpDeps, isTicketId, parseBody, type TransportOverrides } from '../http.js';

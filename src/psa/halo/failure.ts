@@ -1,4 +1,4 @@
-import type { HaloConfig } from '../../config.js';
+import type { HaloConfig } from '../../config/index.js';
 import type { AppError } from '../../errors.js';
 import { clip, errorFromResponse, tryParseJson, type HttpDeps, type PsaHttpResponse } from '../http.js';
 

@@ -1,4 +1,4 @@
-import type { HaloConfig } from '../../config.js';
+import type { HaloConfig } from '../../config/index.js';
 import { AppError } from '../../errors.js';
 import { parseBody, sendWithRetry, tryParseJson, type HttpDeps } from '../http.js';
 import { haloFailure } from './failure.js';

@@ -1,0 +1,77 @@
+import { z } from 'zod';
+
+/**
+ * Building blocks shared by the per-concern configuration files. Each concern file exports its zod shape (one entry
+ * per environment variable) and a builder that turns the parsed values into its part of the Config.
+ */
+
+/** Metadata carried by a variable's schema; `secret` keeps its value out of every problem line (see SECRET_VARIABLES). */
+export interface VariableMeta {
+  secret?: boolean;
+}
+
+/** Marks a variable as secret, once, in the schema itself: its value is never echoed. */
+export function secret<T extends z.ZodType>(schema: T): T {
+  return schema.meta({ secret: true } satisfies VariableMeta) as T;
+}
+
+/** True when the variable's schema was marked with `secret()`. */
+export function isSecret(schema: z.ZodType): boolean {
+  return (schema.meta() as VariableMeta | undefined)?.secret === true;
+}
+
+export const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+export const optionalString = z.preprocess(blankToUndefined, z.string().trim().optional());
+export const int = (min: number, max: number, fallback: number) =>
+  z.preprocess(blankToUndefined, z.coerce.number().int().min(min).max(max).default(fallback));
+export const bool = (fallback: boolean) =>
+  z.preprocess(
+    blankToUndefined,
+    z
+      .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'], { message: 'expected true or false' })
+      .default(fallback ? 'true' : 'false')
+      .transform((v) => ['1', 'true', 'yes', 'on'].includes(v)),
+  );
+/** An http(s) URL without a trailing slash. Plain http is accepted only for loopback hosts (sandbox, tests). */
+export const baseUrl = (opts: { httpsOnly?: boolean } = {}) =>
+  z
+    .string()
+    .trim()
+    .url({ message: 'expected an absolute URL such as https://example.com' })
+    .refine(
+      (u) => {
+        const url = new URL(u);
+        if (url.protocol === 'https:') return true;
+        return !opts.httpsOnly && url.protocol === 'http:' && isLoopback(url.hostname);
+      },
+      { message: opts.httpsOnly ? 'expected an https:// URL' : 'expected an https:// URL (http:// only on loopback)' },
+    )
+    .transform((u) => u.replace(/\/+$/, ''));
+export const optionalBaseUrl = (opts?: { httpsOnly?: boolean }) => z.preprocess(blankToUndefined, baseUrl(opts).optional());
+export const tenantId = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, {
+  message: 'expected a tenant id (GUID)',
+});
+
+export function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || hostname === '::1' || /^127\./.test(hostname);
+}
+
+export function isIanaZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return zone.length > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** A PSA whose settings are all absent is off; one that is half-configured is an error naming each missing variable. */
+export function requireGroup(names: Record<string, unknown>, label: string, problems: string[]): boolean {
+  const missing = Object.entries(names).filter(([, v]) => v === undefined || v === '');
+  if (missing.length === Object.keys(names).length) return false;
+  for (const [name] of missing) problems.push(`${name}: required to enable ${label} (not set)`);
+  return missing.length === 0;
+}
+
+/** The parsed values of one concern's shape. */
+export type ParsedShape<S extends z.ZodRawShape> = z.infer<z.ZodObject<S>>;

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { blankToUndefined, secret, type ParsedShape } from './shared.js';
+
+/** Where the connector keeps its data, and the secrets it holds itself (seal key, admin credentials). */
+export const storageShape = {
+  DATABASE_PATH: z.preprocess(blankToUndefined, z.string().default('./data/psa-tap-connector.sqlite')),
+  TAP_SEAL_KEY: secret(
+    z.preprocess(
+      blankToUndefined,
+      z
+        .string()
+        .refine((v) => /^[A-Za-z0-9+/]+={0,2}$/.test(v) && Buffer.from(v, 'base64').length === 32, {
+          message: 'expected 32 random bytes, base64-encoded (openssl rand -base64 32)',
+        })
+        .transform((v) => Buffer.from(v, 'base64'))
+        .optional(),
+    ),
+  ),
+  ADMIN_API_TOKEN: secret(
+    z.preprocess(
+      blankToUndefined,
+      z.string().min(24, { message: 'expected at least 24 characters (openssl rand -hex 24)' }).optional(),
+    ),
+  ),
+  ADMIN_USERNAME: z.preprocess(blankToUndefined, z.string().default('admin')),
+  ADMIN_PASSWORD_HASH: secret(
+    z.preprocess(
+      blankToUndefined,
+      z
+        .string()
+        .regex(/^scrypt\$/, { message: 'expected a hash made by `npm run admin:hash-password`' })
+        .optional(),
+    ),
+  ),
+};
+
+type StorageEnv = ParsedShape<typeof storageShape>;
+
+export interface AdminConfig {
+  apiToken: string | undefined;
+  username: string;
+  passwordHash: string | undefined;
+}
+
+export function buildStorage(env: StorageEnv): { databasePath: string; sealKey: Buffer | undefined; admin: AdminConfig } {
+  return {
+    databasePath: env.DATABASE_PATH,
+    sealKey: env.TAP_SEAL_KEY,
+    admin: { apiToken: env.ADMIN_API_TOKEN, username: env.ADMIN_USERNAME, passwordHash: env.ADMIN_PASSWORD_HASH },
+  };
+}
