@@ -8,10 +8,10 @@ import type { EntraDirectory } from '../entra/port.js';
 import type { Logger } from '../logger.js';
 import { errorForLog } from '../logger.js';
 import { AppError } from '../errors.js';
-import { openSealed, sealPass, SealError } from './seal.js';
+import { bindingOf, openSealed, sealNote, SealError } from './seal.js';
 
 export interface OutboxEntry {
-  /** For a pass note, the issuance id (the seal's associated data ties the body to it). */
+  /** The row id (default: the issuance id). The seal binds the body to it and to psa, ticket, issuance and kind. */
   id?: string;
   issuanceId?: string | undefined;
   psa: PsaKind;
@@ -85,7 +85,8 @@ export function createNoteOutbox(deps: OutboxDeps): NoteOutbox {
     });
 
   const giveUp = async (row: NoteOutboxRow, reason: string): Promise<DeliveryResult> => {
-    if (row.kind === 'pass' && row.tenantId && row.userObjectId && row.graphMethodId) {
+    // A row naming a pass is revoked whatever its kind column says (the column may have been edited).
+    if (row.tenantId && row.userObjectId && row.graphMethodId) {
       if (!deps.entra) throw new AppError('ENTRA_NOT_CONFIGURED');
       // A pass nobody received is a live credential nobody controls: revoke it (404 = already gone).
       await deps.entra.deleteTap(row.tenantId, row.userObjectId, row.graphMethodId);
@@ -110,7 +111,7 @@ export function createNoteOutbox(deps: OutboxDeps): NoteOutbox {
     try {
       if (pastDeadline) return await giveUp(row, row.lastError ?? 'deadline passed');
       if (!connector) throw new AppError('PSA_NOT_ENABLED');
-      const note = JSON.parse(openSealed(sealKey, row.id, row.sealedBody)) as PrivateNote;
+      const note = JSON.parse(openSealed(sealKey, bindingOf(row), row.sealedBody)) as PrivateNote;
       await connector.writePrivateNote(row.ticketId, note, row.doneStatus ? { status: row.doneStatus } : undefined);
       db.transaction(() => {
         db.delete(noteOutbox).where(eq(noteOutbox.id, row.id)).run();
@@ -148,14 +149,11 @@ export function createNoteOutbox(deps: OutboxDeps): NoteOutbox {
   return {
     enqueue(entry) {
       const id = entry.id ?? entry.issuanceId ?? randomUUID();
+      const destination = { id, issuanceId: entry.issuanceId ?? null, psa: entry.psa, ticketId: entry.ticketId, kind: entry.kind };
       db.insert(noteOutbox)
         .values({
-          id,
-          issuanceId: entry.issuanceId ?? null,
-          psa: entry.psa,
-          ticketId: entry.ticketId,
-          kind: entry.kind,
-          sealedBody: sealPass(sealKey, id, JSON.stringify(entry.note)),
+          ...destination,
+          sealedBody: sealNote(sealKey, bindingOf(destination), JSON.stringify(entry.note)),
           doneStatus: entry.doneStatus ?? null,
           nextAttemptAt: now().toISOString(),
           deadlineAt: entry.deadlineAt.toISOString(),
@@ -188,7 +186,7 @@ export function createNoteOutbox(deps: OutboxDeps): NoteOutbox {
     backlog: () => db.select({ n: sql<number>`count(*)` }).from(noteOutbox).get()?.n ?? 0,
     verifyKey() {
       const row = db.select().from(noteOutbox).limit(1).get();
-      if (row) openSealed(sealKey, row.id, row.sealedBody);
+      if (row) openSealed(sealKey, bindingOf(row), row.sealedBody);
     },
   };
 }

@@ -1,10 +1,12 @@
+import { createCipheriv, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
 import { noteOutbox } from '../../src/db/schema.js';
 import { createNoteOutbox, noteDeadline, retryDelayMs } from '../../src/delivery/outbox.js';
-import { openSealed, sealPass, SealError } from '../../src/delivery/seal.js';
+import { openSealed, sealNote, SealError, type SealBinding } from '../../src/delivery/seal.js';
 import { AppError } from '../../src/errors.js';
 import { buildHarness, CONTOSO, type TestHarness } from '../helpers/services.js';
 
@@ -29,14 +31,43 @@ function arrange(h: TestHarness) {
   h.psa.connectwise.addTicket({ id: '100', companyId: '10', customFields: { 'New user UPN': 'jane@contoso.example' } });
 }
 
+const BINDING: SealBinding = { rowId: 'row-1', psa: 'halo', ticketId: '2012', issuanceId: 'iss-1', kind: 'pass' };
+
+/** How rows were sealed before the seal bound the destination (version 1: the row id is the only associated data). */
+function sealVersion1(key: Buffer, rowId: string, plaintext: string): Buffer {
+  const nonce = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, nonce);
+  cipher.setAAD(Buffer.from(rowId, 'utf8'));
+  const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+  return Buffer.concat([Buffer.from([1]), nonce, cipher.getAuthTag(), ciphertext]);
+}
+
 describe('seal', () => {
   it('round-trips and refuses another row id or another key', () => {
     const key = Buffer.alloc(32, 1);
-    const sealed = sealPass(key, 'row-1', 'the pass');
+    const sealed = sealNote(key, BINDING, 'the pass');
     expect(sealed.includes(Buffer.from('the pass'))).toBe(false);
-    expect(openSealed(key, 'row-1', sealed)).toBe('the pass');
-    expect(() => openSealed(key, 'row-2', sealed)).toThrow(SealError);
-    expect(() => openSealed(Buffer.alloc(32, 2), 'row-1', sealed)).toThrow(SealError);
+    expect(openSealed(key, BINDING, sealed)).toBe('the pass');
+    expect(() => openSealed(key, { ...BINDING, rowId: 'row-2' }, sealed)).toThrow(SealError);
+    expect(() => openSealed(Buffer.alloc(32, 2), BINDING, sealed)).toThrow(SealError);
+  });
+
+  it.each([
+    ['another PSA', { psa: 'connectwise' }],
+    ['another ticket', { ticketId: '2011' }],
+    ['another issuance', { issuanceId: 'iss-2' }],
+    ['no issuance', { issuanceId: null }],
+    ['another kind of note', { kind: 'info' }],
+  ])('does not open for %s', (_what, change) => {
+    const key = Buffer.alloc(32, 1);
+    const sealed = sealNote(key, BINDING, 'the pass');
+    expect(() => openSealed(key, { ...BINDING, ...change }, sealed)).toThrow(SealError);
+  });
+
+  it('still opens a body sealed before the upgrade (version 1, row id only)', () => {
+    const key = Buffer.alloc(32, 1);
+    expect(openSealed(key, BINDING, sealVersion1(key, 'row-1', 'the pass'))).toBe('the pass');
+    expect(() => openSealed(key, { ...BINDING, rowId: 'row-2' }, sealVersion1(key, 'row-1', 'the pass'))).toThrow(SealError);
   });
 });
 
@@ -125,6 +156,47 @@ describe('note outbox', () => {
     const results = await Promise.all([h.services.outbox.deliver(id), h.services.outbox.deliverDue(), h.services.outbox.deliver(id)]);
     expect(results[0]).toBe('written');
     expect(h.psa.connectwise.notes).toHaveLength(1);
+  });
+
+  it('reproduction: a pass row whose ticket_id was edited in the database is not delivered to that ticket, and the pass is revoked', async () => {
+    const { h } = harnessOnFile();
+    h.psa.connectwise.addTicket({ id: '101', companyId: '10', customFields: {} }); // another customer's ticket, say
+    h.psa.connectwise.failNotes = 1;
+    const result = await h.services.tickets.issueForTicket({ psa: 'connectwise', ticketId: '100', trigger: 'button', requestedBy: 't' });
+    expect(result.note.status).toBe('pending');
+    const db = h.services.storage.db;
+    db.update(noteOutbox).set({ ticketId: '101' }).where(eq(noteOutbox.issuanceId, result.issuanceId)).run();
+    h.clock.now = new Date(NOW.getTime() + 10 * 60_000);
+    await h.services.outbox.deliverDue();
+    expect(h.psa.connectwise.notes.filter((n) => n.ticketId === '101')).toEqual([]);
+    expect(h.psa.connectwise.notes).toEqual([]);
+    // The pass in that row is a live credential nobody will receive: it is revoked.
+    expect(h.entra.deleted).toHaveLength(1);
+    expect(h.services.issuances.get(result.issuanceId)).toMatchObject({ outcome: 'revoked', noteStatus: 'failed' });
+  });
+
+  it.each([
+    ['psa', { psa: 'halo' as const }],
+    ['issuance_id', { issuanceId: null }],
+    ['kind', { kind: 'info' as const }],
+  ])('a pass row whose %s was edited is not delivered, and its pass is revoked', async (_column, change) => {
+    const { h } = harnessOnFile();
+    h.psa.connectwise.failNotes = 1;
+    const result = await h.services.tickets.issueForTicket({ psa: 'connectwise', ticketId: '100', trigger: 'button', requestedBy: 't' });
+    h.services.storage.db.update(noteOutbox).set(change).where(eq(noteOutbox.issuanceId, result.issuanceId)).run();
+    h.clock.now = new Date(NOW.getTime() + 10 * 60_000);
+    await h.services.outbox.deliverDue();
+    expect(h.psa.connectwise.notes).toEqual([]);
+    expect(h.entra.deleted).toHaveLength(1);
+  });
+
+  it('delivers a note sealed before the upgrade (version 1 rows are not lost)', async () => {
+    const { h } = harnessOnFile();
+    const id = h.services.outbox.enqueue({ psa: 'connectwise', ticketId: '100', kind: 'info', note: { text: 'placeholder', html: 'h' }, deadlineAt: new Date(NOW.getTime() + 3600_000) });
+    const legacy = sealVersion1(h.config.sealKey!, id, JSON.stringify({ text: 'queued before the upgrade', html: '<p>queued before the upgrade</p>' }));
+    h.services.storage.db.update(noteOutbox).set({ sealedBody: legacy }).where(eq(noteOutbox.id, id)).run();
+    expect(await h.services.outbox.deliverDue()).toMatchObject({ written: 1 });
+    expect(h.psa.connectwise.notes.map((n) => n.note.text)).toEqual(['queued before the upgrade']);
   });
 
   it('refuses to open rows with a different key (start-up check)', () => {
