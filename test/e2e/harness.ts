@@ -10,6 +10,7 @@ import { openStorage } from '../../src/db/index.js';
 import { createMappingStore } from '../../src/db/mappings.js';
 import { seedSandboxMappings } from '../../src/sandbox/mode.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
+import { recordingForChildProcess } from '../contract/recording/child.js';
 
 /**
  * End-to-end harness: the simulated ConnectWise, Halo and Entra/Graph run in the test process (so tests can read their
@@ -140,11 +141,13 @@ const running = new Set<ConnectorProcess>();
 /** Starts `node --import tsx src/main.ts` with exactly `env`, and waits until GET /readyz answers 200. */
 export async function startConnectorProcess(env: Record<string, string>, opts: { readyTimeoutMs?: number } = {}): Promise<ConnectorProcess> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
-  const child = spawn(process.execPath, ['--import', TSX_LOADER, MAIN], {
+  // The vendor-contract recorder rides along (test/contract): the connector's requests in this process are checked too.
+  const recording = recordingForChildProcess();
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, ...recording.args, MAIN], {
     // The world's directory (HOME in its env): no `.env` there, so only `env` configures the process.
     cwd: env.HOME ?? tmpdir(),
     // tsx finds tsconfig.json (hono/jsx for the pages) from the working directory; name it, since that is not the repo.
-    env: { TSX_TSCONFIG_PATH: join(REPO, 'tsconfig.json'), ...env, PORT: String(port) },
+    env: { TSX_TSCONFIG_PATH: join(REPO, 'tsconfig.json'), ...recording.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';
