@@ -1,4 +1,5 @@
 import type { Config } from './config/index.js';
+import type { HealthRegistry } from './health.js';
 
 /**
  * What this configuration can do, in words an admin acts on: each piece enabled or missing, and why a missing piece
