@@ -194,7 +194,7 @@ export async function pollCycle(pacing: BenchPacing) {
   config.connectwise!.onboarding = onboarding.cw;
   config.halo!.onboarding = onboarding.halo;
   const s = running.services;
-  const poller = createOnboardingPoller({ store: createPollingStore(s.storage.db), tickets: s.tickets, mappings: s.mappings, config, logger: s.logger, now: s.now, connectors: s.connectors });
+  const poller = createOnboardingPoller({ store: createPollingStore(s.storage.db), tickets: s.tickets, passes: s.passes, mappings: s.mappings, config, logger: s.logger, now: s.now, connectors: s.connectors });
   const result: Record<'connectwise' | 'halo', PollRow[]> = { connectwise: [], halo: [] };
   let pressed = 0;
   try {

@@ -10,6 +10,9 @@ import type { Logger } from './logger.js';
 import type { PsaConnector } from './psa/port.js';
 import type { HostedMemberVerifier, Services } from './services.js';
 import { createTicketIssuance } from './tap/ticket-issuance.js';
+import { createPassLedger } from './lifecycle/passes.js';
+import { createPassRevocation } from './lifecycle/revoke.js';
+import { createPollingStore } from './polling/store.js';
 
 /** The network edges a Services bag is built around: real adapters in main, fakes or nock-backed ones in tests. */
 export interface Edges {
@@ -31,7 +34,8 @@ export function composeServices(edges: Edges): Services {
   // Without a seal key no PSA is configured (config.ts requires it), so nothing is ever sealed with the zero key.
   const outbox = createNoteOutbox({ db: storage.db, sealKey: config.sealKey ?? Buffer.alloc(32), connectors, entra, logger, now });
   const transaction = <T>(fn: () => T): T => storage.sqlite.transaction(fn)();
-  const tickets = createTicketIssuance({ config, connectors, mappings, issuances, entra, outbox, logger, transaction, now });
+  const passes = createPassLedger(storage.db, now);
+  const tickets = createTicketIssuance({ config, connectors, mappings, issuances, entra, outbox, passes, logger, transaction, now });
   return {
     config,
     logger,
@@ -42,6 +46,8 @@ export function composeServices(edges: Edges): Services {
     connectors,
     outbox,
     tickets,
+    passes,
+    revocations: createPassRevocation({ config, entra, passes, store: createPollingStore(storage.db), mappings, outbox, logger, transaction, now }),
     health: createHealthRegistry(),
     now,
     connectwiseMembers: edges.connectwiseMembers,

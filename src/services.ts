@@ -9,6 +9,8 @@ import type { HealthRegistry } from './health.js';
 import type { Logger } from './logger.js';
 import type { HostedMemberVerifier, PsaConnector } from './psa/port.js';
 import type { TicketIssuance } from './tap/ticket-issuance.js';
+import type { PassLedger } from './lifecycle/passes.js';
+import type { PassRevocation } from './lifecycle/revoke.js';
 
 // The hosted member check is a port of its own (src/psa/port.ts); re-exported for the HTTP layer and tests.
 export type { HostedMemberClaim, HostedMemberVerifier, VerifiedHostedMember } from './psa/port.js';
@@ -24,6 +26,10 @@ export interface Services {
   connectors: Partial<Record<PsaKind, PsaConnector>>;
   outbox: NoteOutbox;
   tickets: TicketIssuance;
+  /** Which passes this connector issued are still live; lifecycle events in the audit trail; note de-duplication. */
+  passes: PassLedger;
+  /** Revoke a ticket's live passes (button API DELETE / POST …/tap/revoke, hosted page "Revoke pass"). */
+  revocations: PassRevocation;
   /** Verifies a ConnectWise Hosted API member against the CW API (the hosted page never trusts the browser's claim). */
   connectwiseMembers: HostedMemberVerifier | undefined;
   health: HealthRegistry;

@@ -8,7 +8,7 @@ import { graphErrorToAppError, graphStatus, type GraphCallContext } from './grap
 import * as schema from './graph-schemas.js';
 import { createEntraFetch, type Fetch } from './http.js';
 import { assertMethodId, assertTenantId, userPath } from './paths.js';
-import type { CreatedTap, DirectoryRole, EntraDirectory, EntraUser, PartnerCustomer, TapMethod, TapPolicy, TenantOrganization } from './port.js';
+import type { AuthenticationMethod, CreatedTap, DirectoryRole, EntraDirectory, EntraUser, PartnerCustomer, TapMethod, TapPolicy, TenantOrganization } from './port.js';
 import { DEFAULT_READ_RETRY, retryRead, type ReadRetryPolicy } from './read-retry.js';
 import { createSharedCache } from './shared-cache.js';
 import { createTenantResolver } from './tenant-discovery.js';
@@ -169,15 +169,27 @@ export function createEntraDirectory(opts: EntraDirectoryOptions): EntraDirector
       const ctx = { tenantId, action: "list the user's passes", permission: TAP_PERMISSION, userScoped: true };
       const path = `${userPath(userId)}/authentication/temporaryAccessPassMethods`;
       const body = parse(schema.tapMethodListSchema, await send(ctx, () => graph(tenantId).api(path).get()), ctx);
-      return body.value.map(
-        (m): TapMethod => ({
-          id: m.id,
-          startDateTime: m.startDateTime ?? undefined,
-          lifetimeInMinutes: m.lifetimeInMinutes ?? undefined,
-          isUsableOnce: m.isUsableOnce ?? undefined,
-          methodUsabilityReason: m.methodUsabilityReason ?? undefined,
-        }),
-      );
+      return body.value.map(toTapMethod);
+    },
+
+    async getTap(tenantId, userId, methodId) {
+      const ctx = { tenantId, action: 'read the pass', permission: TAP_PERMISSION, userScoped: true };
+      assertMethodId(methodId);
+      const path = `${userPath(userId)}/authentication/temporaryAccessPassMethods/${methodId}`;
+      try {
+        return toTapMethod(parse(schema.tapMethodSchema, await send(ctx, () => graph(tenantId).api(path).get()), ctx));
+      } catch (error) {
+        // 404: deleted (by someone, or replaced by a newer pass); the follow-up says so.
+        if (error instanceof AppError && error.code === 'USER_NOT_FOUND') return null;
+        throw error;
+      }
+    },
+
+    async listAuthenticationMethods(tenantId, userId) {
+      const ctx = { tenantId, action: "list the user's authentication methods", permission: 'UserAuthenticationMethod.Read.All', userScoped: true };
+      const first = graph(tenantId).api(`${userPath(userId)}/authentication/methods`);
+      const methods = await readAllPages(ctx, schema.authenticationMethodPageSchema, first);
+      return methods.map((m): AuthenticationMethod => ({ id: m.id, odataType: m['@odata.type'], createdDateTime: m.createdDateTime ?? undefined, displayName: m.displayName ?? undefined }));
     },
 
     async deleteTap(tenantId, userId, methodId) {
@@ -205,6 +217,18 @@ export function createEntraDirectory(opts: EntraDirectoryOptions): EntraDirector
       const customers = await readAllPages(ctx, schema.partnerCustomerPageSchema, first);
       return customers.map((c): PartnerCustomer => ({ tenantId: c.tenantId, displayName: c.displayName ?? c.tenantId }));
     },
+  };
+}
+
+function toTapMethod(m: z.infer<typeof schema.tapMethodSchema>): TapMethod {
+  return {
+    id: m.id,
+    startDateTime: m.startDateTime ?? undefined,
+    lifetimeInMinutes: m.lifetimeInMinutes ?? undefined,
+    isUsableOnce: m.isUsableOnce ?? undefined,
+    isUsable: m.isUsable ?? undefined,
+    methodUsabilityReason: m.methodUsabilityReason ?? undefined,
+    createdDateTime: m.createdDateTime ?? undefined,
   };
 }
 

@@ -62,9 +62,34 @@ export const tapMethodListSchema = z.object({
       lifetimeInMinutes: z.number().int().nullable().optional(),
       isUsableOnce: z.boolean().nullable().optional(),
       methodUsabilityReason: z.string().nullable().optional(),
+      isUsable: z.boolean().nullable().optional(),
+      createdDateTime: z.string().nullable().optional(),
     }),
   ),
 });
+
+export const tapMethodSchema = z.object({
+  id: z.string().min(1),
+  startDateTime: z.string().nullable().optional(),
+  lifetimeInMinutes: z.number().int().nullable().optional(),
+  isUsableOnce: z.boolean().nullable().optional(),
+  methodUsabilityReason: z.string().nullable().optional(),
+  isUsable: z.boolean().nullable().optional(),
+  createdDateTime: z.string().nullable().optional(),
+});
+
+export const authenticationMethodPageSchema = z.object({
+  value: z.array(
+    z.object({
+      '@odata.type': z.string().min(1),
+      id: z.string().min(1),
+      createdDateTime: z.string().nullable().optional(),
+      displayName: z.string().nullable().optional(),
+    }),
+  ),
+  ...nextLink,
+});
+
 
 export const partnerCustomerPageSchema = z.object({
   value: z.array(z.object({ tenantId: z.string().min(1), displayName: z.string().nullable().optional() })),

@@ -51,7 +51,21 @@ export interface TapMethod {
   startDateTime: string | undefined;
   lifetimeInMinutes: number | undefined;
   isUsableOnce: boolean | undefined;
+  /** Graph's own word on whether the pass can be used now (the follow-up trusts it over our clock). */
+  isUsable?: boolean | undefined;
+  /** EnabledByPolicy | DisabledByPolicy | Expired | NotYetValid | OneTimeUsed (compare case-insensitively). */
   methodUsabilityReason: string | undefined;
+  createdDateTime?: string | undefined;
+}
+
+/** One of the user's registered authentication methods (GET /users/{id}/authentication/methods). */
+export interface AuthenticationMethod {
+  id: string;
+  /** The `@odata.type`, e.g. `#microsoft.graph.microsoftAuthenticatorAuthenticationMethod`. */
+  odataType: string;
+  /** When Graph reports it (Authenticator, FIDO2, Windows Hello do; software OATH does not). */
+  createdDateTime: string | undefined;
+  displayName: string | undefined;
 }
 
 export interface PartnerCustomer {
@@ -75,6 +89,10 @@ export interface EntraDirectory {
   /** Never retried automatically: a replayed create silently replaces a pass already delivered. */
   createTap(tenantId: string, userId: string, request: CreateTapRequest): Promise<CreatedTap>;
   listTaps(tenantId: string, userId: string): Promise<TapMethod[]>;
+  /** One pass by its method id; null when Graph answers 404 (deleted, or replaced by a newer pass). */
+  getTap(tenantId: string, userId: string, methodId: string): Promise<TapMethod | null>;
+  /** Every authentication method the user has registered (the enrolment follow-up). */
+  listAuthenticationMethods(tenantId: string, userId: string): Promise<AuthenticationMethod[]>;
   deleteTap(tenantId: string, userId: string, methodId: string): Promise<void>;
   /** Resolves a domain to its tenant id via the OpenID discovery document (no auth). Null if unknown. */
   resolveTenantId(domain: string): Promise<string | null>;

@@ -5,12 +5,15 @@ import { AppError, isRetryable } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { TicketFieldSettings } from '../psa/ticket-fields.js';
 import type { TicketIssuance } from '../tap/ticket-issuance.js';
+import type { PassLedger } from '../lifecycle/passes.js';
 import type { PollingStore } from './store.js';
 
 /** What the poller and the scheduler share. */
 export interface OnboardingDeps {
   store: PollingStore;
   tickets: TicketIssuance;
+  /** Live passes (a pass the button issued on the ticket counts) and note marks. */
+  passes: PassLedger;
   mappings: MappingStore;
   config: Pick<Config, 'connectwise' | 'halo' | 'polling' | 'tap'>;
   logger: Logger;

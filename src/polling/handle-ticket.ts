@@ -69,7 +69,7 @@ export function createTicketHandler(deps: OnboardingDeps) {
         date.kind === 'unclear' && upn
           ? unclearStartDateNote({ text: date.text, source: date.source, reason: date.reason })
           : onboardingDetailsMissingNote({ missingUser: !upn, missingStartDate: date.kind !== 'date' });
-      await deps.tickets.postInfoNote(psa, ticket.id, note);
+      await deps.tickets.postInfoNote(psa, ticket.id, note, { once: true });
       record('needs_input', { detail: !upn ? 'no user on the ticket' : date.kind === 'unclear' ? `start date ${date.reason}` : 'no start date' });
       return 'needs_input';
     }
@@ -91,6 +91,13 @@ export function createTicketHandler(deps: OnboardingDeps) {
     }
 
     store.cancel(psa, ticket.id, now());
+    // A pass someone already issued on this ticket for this user (the button, before the poller saw the ticket) is
+    // the ticket's pass: the poller adopts it instead of issuing and noting a second one.
+    const pressed = deps.passes.liveForTicket(psa, ticket.id).find((p) => p.userPrincipalName === upn.toLowerCase());
+    if (pressed) {
+      record('issued', { issuanceId: pressed.id, detail: `issued by ${pressed.requestedBy ?? 'the button'}` });
+      return 'unchanged';
+    }
     // The attempt at (or after) the start is the last one; before it, a missing account is waited for quietly.
     const final = !plan.startAt || plan.startAt.getTime() <= now().getTime();
     try {

@@ -28,7 +28,7 @@ const MAX_BACKOFF_MS = 30 * 60_000;
  * own backoff so a throttled PSA does not hold up the other, plus the scheduler loop. Nothing starts when no PSA has
  * onboarding configured.
  */
-export type OnboardingServices = Pick<Services, 'config' | 'logger' | 'storage' | 'mappings' | 'entra' | 'connectors' | 'tickets' | 'health' | 'now'>;
+export type OnboardingServices = Pick<Services, 'config' | 'logger' | 'storage' | 'mappings' | 'entra' | 'connectors' | 'tickets' | 'passes' | 'health' | 'now'>;
 
 export function startOnboardingWorkers(services: OnboardingServices): OnboardingWorkers {
   const { config, logger, health } = services;
@@ -42,6 +42,7 @@ export function startOnboardingWorkers(services: OnboardingServices): Onboarding
   const deps: OnboardingDeps = {
     store: createPollingStore(services.storage.db),
     tickets: services.tickets,
+    passes: services.passes,
     mappings: services.mappings,
     config,
     logger: logger.child({ worker: 'onboarding' }),

@@ -150,6 +150,21 @@ export function createPollingStore(db: Db) {
         .run();
     },
 
+    /** The ticket is followed until `until` (its pass's start), or no longer (null). */
+    watch(psa: PsaKind, ticketId: string, until: Date | null, now: Date): void {
+      db.update(pollLedger)
+        .set({ watchUntil: until ? iso(until) : null, updatedAt: iso(now) })
+        .where(and(eq(pollLedger.psa, psa), eq(pollLedger.ticketId, ticketId)))
+        .run();
+    },
+
+    stopWatching(psa: PsaKind, ticketId: string, now: Date): void {
+      db.update(pollLedger)
+        .set({ watchUntil: null, updatedAt: iso(now) })
+        .where(and(eq(pollLedger.psa, psa), eq(pollLedger.ticketId, ticketId)))
+        .run();
+    },
+
     /** A pass the pipeline (poller or scheduler) already issued for this ticket since `since` — crash recovery. */
     pipelinePassSince(psa: PsaKind, ticketId: string, since: string): string | undefined {
       return db

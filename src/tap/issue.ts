@@ -44,6 +44,11 @@ export interface IssueDeps {
   now?: () => Date;
   /** Runs in the same SQLite transaction as the audit row (the outbox seals the pass here: nothing lost on a crash). */
   transaction: <T>(fn: () => T) => T;
+  /**
+   * Last check before the create, with the user in hand: Graph keeps one pass per user, so a create silently kills a
+   * pass another ticket holds. Throws a refusal (USER_HAS_LIVE_PASS) to stop; see tap/one-pass-per-user.ts.
+   */
+  beforeCreate?: (user: EntraUser) => Promise<void>;
 }
 
 /**
@@ -99,6 +104,7 @@ export async function issueTemporaryAccessPass(
       throw new AppError('USER_PRIVILEGED', `${upn} holds the directory role ${roles.map((r) => r.displayName).join(', ')}; issue its pass by hand, or an admin must allow privileged accounts for this company.`);
     }
     if (policy.state !== 'enabled') throw new AppError('POLICY_DISABLED');
+    await deps.beforeCreate?.(user);
 
     const plan = planPass(mapping, request, policy, now);
     const created = await deps.entra.createTap(mapping.tenantId, user.id, {

@@ -2,6 +2,7 @@ import type { PrivateNote } from '../psa/port.js';
 import type { ErrorCode } from '../errors.js';
 import { ERROR_CATALOGUE } from '../errors.js';
 import type { IssuedPass } from './issue.js';
+import { DateTime } from 'luxon';
 import { formatInZone, formatUtc } from './time.js';
 
 /**
@@ -23,13 +24,15 @@ export interface PassNoteContext {
   timeZone: string;
   requestedBy: string;
   reissue: boolean;
+  /** Sentences that open the note: what this pass replaces (another ticket's pass, one made outside, a revoked one). */
+  preface?: string[] | undefined;
 }
 
 export function passNote(issued: IssuedPass, ctx: PassNoteContext): PrivateNote {
   const user = issued.user.displayName ? `${issued.user.displayName} (${issued.user.userPrincipalName})` : issued.user.userPrincipalName;
   const { lifetime, usableOnce } = issued;
-  const paragraphs: string[] = [];
-  if (ctx.reissue) paragraphs.push('This pass replaces any pass issued to this user before; the earlier pass no longer works.');
+  const paragraphs: string[] = [...(ctx.preface ?? [])];
+  if (ctx.reissue && !ctx.preface?.length) paragraphs.push('This pass replaces any pass issued to this user before; the earlier pass no longer works.');
   if (issued.startMovedToNow) paragraphs.push('The requested start date has already passed, so this pass is usable now.');
   if (lifetime.clamped) {
     paragraphs.push(
@@ -161,5 +164,131 @@ export function userNeverAppearedNote(ctx: { userPrincipalName: string; startAt:
       `No account ${ctx.userPrincipalName} appeared in the mapped tenant before the start time, so the connector stopped trying.`,
       'Create or sync the account, then issue the pass with the ticket\'s "Issue TAP" button.',
     ],
+  });
+}
+
+/** "Mon 7 Dec 2026, 08:00 (Europe/Amsterdam, UTC+01:00) — 2026-12-07 07:00 UTC" */
+function when(instant: Date, zone: string): string {
+  return `${formatInZone(instant, zone)} — ${formatUtc(instant)}`;
+}
+
+/** On the older ticket, when a pass issued for another ticket replaced (and so killed) its pass. */
+export function passReplacedNote(ctx: { userPrincipalName: string; byTicket: string; requestedBy: string }): PrivateNote {
+  return render({
+    title: `Temporary Access Pass replaced for ${ctx.userPrincipalName}`,
+    rows: [
+      ['User', ctx.userPrincipalName],
+      ['Replaced by', `the pass issued on ${ctx.byTicket}`],
+      ['Requested by', ctx.requestedBy],
+    ],
+    paragraphs: [
+      'Microsoft Entra keeps one Temporary Access Pass per user, so the pass noted on this ticket no longer works. Use the pass noted on the other ticket.',
+    ],
+  });
+}
+
+export interface RevokedPassSummary {
+  startAt: Date;
+  expiresAt: Date;
+}
+
+/** A technician revoked the ticket's passes (DELETE …/tap or the hosted page's "Revoke pass"). */
+export function passRevokedNote(ctx: { userPrincipalNames: string[]; passes: RevokedPassSummary[]; droppedFrom?: Date | undefined; revokedBy: string; timeZone: string }): PrivateNote {
+  return render({
+    title: `Temporary Access Pass revoked for ${ctx.userPrincipalNames.join(', ')}`,
+    rows: [
+      ...ctx.passes.map((p, i): [string, string] => [ctx.passes.length > 1 ? `Pass ${i + 1} was valid from` : 'Was valid from', when(p.startAt, ctx.timeZone)]),
+      ...(ctx.droppedFrom ? [['Scheduled pass dropped, due from', when(ctx.droppedFrom, ctx.timeZone)] as [string, string]] : []),
+      ['Revoked by', ctx.revokedBy],
+    ],
+    paragraphs: ['The pass no longer works. Press "Issue TAP" on this ticket to issue a new one.'],
+  });
+}
+
+/** What changed on an onboarding ticket after its pass was issued or scheduled, and what the connector did about it. */
+export type TicketChange =
+  | { kind: 'start-date'; from: string; to: string }
+  | { kind: 'user'; from: string; to: string }
+  | { kind: 'cancelled'; status: string };
+
+function changeSentence(change: TicketChange): string {
+  if (change.kind === 'start-date') return `The ticket's start date changed from ${change.from} to ${change.to}.`;
+  if (change.kind === 'user') return `The ticket's new user changed from ${change.from} to ${change.to}.`;
+  return `The ticket moved to the status "${change.status}": the onboarding is cancelled.`;
+}
+
+/**
+ * One note for a change: what was revoked (or which schedule was dropped) and when the new pass comes. `next` is
+ * undefined when nothing replaces it (cancelled, or the new user is handled by its own note).
+ */
+export function ticketChangedNote(ctx: {
+  change: TicketChange;
+  userPrincipalName: string;
+  revoked: RevokedPassSummary | undefined;
+  droppedSchedule: { startAt: Date; issueAt: Date } | undefined;
+  next: { kind: 'scheduled'; startAt: Date; issueAt: Date; userPrincipalName: string } | undefined;
+  timeZone: string;
+}): PrivateNote {
+  const rows: [string, string][] = [['User', ctx.userPrincipalName]];
+  if (ctx.revoked) rows.push(['Revoked pass was valid from', when(ctx.revoked.startAt, ctx.timeZone)]);
+  if (ctx.droppedSchedule && !ctx.revoked) rows.push(['Dropped pass, due from', when(ctx.droppedSchedule.startAt, ctx.timeZone)]);
+  if (ctx.next) {
+    if (ctx.next.userPrincipalName !== ctx.userPrincipalName) rows.push(['New user', ctx.next.userPrincipalName]);
+    rows.push(['New pass valid from', when(ctx.next.startAt, ctx.timeZone)], ['New pass issued on', when(ctx.next.issueAt, ctx.timeZone)]);
+  }
+  const title =
+    ctx.change.kind === 'cancelled'
+      ? `Temporary Access Pass ${ctx.revoked ? 'revoked' : 'dropped'}: onboarding cancelled`
+      : ctx.next
+        ? `Temporary Access Pass rescheduled for ${ctx.next.userPrincipalName}`
+        : `Temporary Access Pass ${ctx.revoked ? 'revoked' : 'dropped'}: ticket changed`;
+  const paragraphs = [changeSentence(ctx.change)];
+  if (ctx.revoked) paragraphs.push('The pass issued before no longer works.');
+  if (ctx.next) paragraphs.push('The connector will create the new pass on the date above and add it to this ticket as another internal note.');
+  return render({ title, rows, paragraphs });
+}
+
+/** The opening of a pass note that replaces a pass revoked because the ticket changed. */
+export function replacesRevokedSentence(change: TicketChange, revoked: RevokedPassSummary, timeZone: string): string {
+  return `${changeSentence(change)} The pass valid from ${formatInZone(revoked.startAt, timeZone)} was revoked; this pass replaces it.`;
+}
+
+export const STRONG_METHOD_NAMES: Record<string, string> = {
+  '#microsoft.graph.microsoftauthenticatorauthenticationmethod': 'Microsoft Authenticator',
+  '#microsoft.graph.fido2authenticationmethod': 'a passkey (FIDO2)',
+  '#microsoft.graph.windowshelloforbusinessauthenticationmethod': 'Windows Hello for Business',
+  '#microsoft.graph.softwareoathauthenticationmethod': 'a software OATH token',
+};
+
+/** The follow-up found a strong method registered after the pass started. */
+export function enrolledNote(ctx: { userPrincipalName: string; method: string; at: Date | undefined; timeZone: string }): PrivateNote {
+  const at = ctx.at ? ` at ${DateTime.fromJSDate(ctx.at, { zone: ctx.timeZone }).toFormat('HH:mm')} (${ctx.timeZone})` : '';
+  return render({
+    title: `${ctx.userPrincipalName} registered ${ctx.method}${at}`,
+    rows: [
+      ['User', ctx.userPrincipalName],
+      ['Registered', ctx.method],
+      ...(ctx.at ? [['On', when(ctx.at, ctx.timeZone)] as [string, string]] : []),
+    ],
+    paragraphs: ['The new starter has enrolled a strong sign-in method with the Temporary Access Pass.'],
+  });
+}
+
+/** The follow-up found the pass expired, used once, or deleted, with nothing registered. */
+export function notEnrolledNote(ctx: { userPrincipalName: string; reason: 'expired' | 'used' | 'deleted'; expiresAt: Date; timeZone: string }): PrivateNote {
+  const title = {
+    expired: `Temporary Access Pass expired: ${ctx.userPrincipalName} has not enrolled`,
+    used: `Temporary Access Pass used once: ${ctx.userPrincipalName} has not enrolled`,
+    deleted: `Temporary Access Pass deleted outside the connector for ${ctx.userPrincipalName}`,
+  }[ctx.reason];
+  const what = {
+    expired: `The pass expired on ${formatInZone(ctx.expiresAt, ctx.timeZone)} and no strong sign-in method was registered with it.`,
+    used: 'The one-time pass was used to sign in, but no strong sign-in method was registered with it.',
+    deleted: 'The pass was deleted in Entra (or replaced by a pass created there) before the user registered a strong sign-in method.',
+  }[ctx.reason];
+  return render({
+    title,
+    rows: [['User', ctx.userPrincipalName]],
+    paragraphs: [what, 'Next: press "Issue TAP" on this ticket to issue a new pass, and make sure the user adds Microsoft Authenticator or a passkey while signed in with it.'],
   });
 }

@@ -4,13 +4,16 @@ import type { IssuanceLog, Issuance } from '../db/issuances.js';
 import type { MappingStore, TenantMapping } from '../db/mappings.js';
 import type { NoteOutbox } from '../delivery/outbox.js';
 import { noteDeadline } from '../delivery/outbox.js';
-import type { EntraDirectory } from '../entra/port.js';
+import type { EntraDirectory, EntraUser } from '../entra/port.js';
 import { AppError, REFUSAL_CODES, type ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { PrivateNote, PsaConnector, PsaTicket } from '../psa/port.js';
 import { readTicketFields } from '../psa/ticket-fields.js';
 import { issueTemporaryAccessPass, type IssuanceTrigger, type IssuedPass } from './issue.js';
-import { passNote, refusalNote } from './note.js';
+import { passNote, passReplacedNote, refusalNote } from './note.js';
+import { findReplacement, ticketLabel, type Replacement } from './one-pass-per-user.js';
+import type { PassLedger } from '../lifecycle/passes.js';
+import { createHash } from 'node:crypto';
 import { normaliseUpn, upnDomain } from './rules.js';
 
 export interface TicketIssueInput {
@@ -30,6 +33,8 @@ export interface TicketIssueInput {
   doneStatus?: string | undefined;
   /** Refusals with these codes write no note (the poller retries them quietly). */
   quietRefusals?: ErrorCode[];
+  /** Sentences opening the pass note (the poller: which pass this one replaces, and why). */
+  notePreface?: string[] | undefined;
 }
 
 export interface TicketIssueResult {
@@ -47,8 +52,11 @@ export interface TicketIssueResult {
 
 export interface TicketIssuance {
   issueForTicket(input: TicketIssueInput): Promise<TicketIssueResult>;
-  /** Queues an explanatory private note (scheduling, unclear date…) through the same sealed outbox. */
-  postInfoNote(psa: PsaKind, ticketId: string, note: PrivateNote): Promise<void>;
+  /**
+   * Queues an explanatory private note (scheduling, unclear date…) through the same sealed outbox. With `once`, a note
+   * whose text was already written on the ticket is not written again (one note per distinct outcome).
+   */
+  postInfoNote(psa: PsaKind, ticketId: string, note: PrivateNote, opts?: { once?: boolean }): Promise<void>;
 }
 
 export interface TicketIssuanceDeps {
@@ -58,6 +66,8 @@ export interface TicketIssuanceDeps {
   issuances: IssuanceLog;
   entra: EntraDirectory | undefined;
   outbox: NoteOutbox;
+  /** Live passes and note marks (one pass per user, one note per distinct outcome). */
+  passes: PassLedger;
   logger: Logger;
   transaction: <T>(fn: () => T) => T;
   now?: () => Date;
@@ -128,9 +138,15 @@ export function createTicketIssuance(deps: TicketIssuanceDeps): TicketIssuance {
         ...audit,
       });
     }
-    if (noteworthy(input.trigger, error.code) && !input.quietRefusals?.includes(error.code)) {
+    // One note per distinct outcome per ticket: a mapping save, a CSV import, or the poller after a button press
+    // arrives at the same refusal and says nothing new (who asked is not part of the outcome).
+    const mark = noteMark('refusal', error.code, upn ?? '', error.detail);
+    if (noteworthy(input.trigger, error.code) && !input.quietRefusals?.includes(error.code) && !deps.passes.alreadyNoted(input.psa, input.ticketId, mark)) {
       const note = refusalNote({ userPrincipalName: upn, requestedBy: input.requestedBy, code: error.code, detail: error.detail, reference: issuanceId });
-      await queueNote(input.psa, input.ticketId, note).catch((e) => deps.logger.warn({ err: e, ticketId: input.ticketId }, 'refusal note not queued'));
+      await queueNote(input.psa, input.ticketId, note).catch((e) => {
+        deps.passes.forgetNoted(input.psa, input.ticketId, mark);
+        deps.logger.warn({ err: e, ticketId: input.ticketId }, 'refusal note not queued');
+      });
     }
     throw error;
   };
@@ -175,7 +191,8 @@ export function createTicketIssuance(deps: TicketIssuanceDeps): TicketIssuance {
       return refuseWithNote(input, new AppError('START_DATE_INVALID', `The start date "${fields.startDate.text.slice(0, 60)}" (${fields.startDate.source}) cannot be read without guessing; write it as YYYY-MM-DD.`), upn, auditBase);
     }
 
-    return serialised(`${input.psa}:${input.ticketId}:${upn}`, async () => {
+    // Serialised per tenant and user, not per ticket: two tickets for one user must see each other's pass.
+    return serialised(`${mapping.tenantId}:${upn}`, async () => {
       if (input.userPrincipalName) {
         const org = await entra.getOrganization(mapping.tenantId).catch((error: unknown) => {
           if (error instanceof AppError) return refuseWithNote(input, error, upn);
@@ -192,17 +209,28 @@ export function createTicketIssuance(deps: TicketIssuanceDeps): TicketIssuance {
         if (recent) return summaryOf(recent);
       }
       let issued: IssuedPass;
+      let replacement: Replacement = { kind: 'none' };
+      const beforeCreate = async (user: EntraUser) => {
+        replacement = await findReplacement(
+          { entra, passes: deps.passes },
+          { psa: input.psa, ticketId: input.ticketId, tenantId: mapping.tenantId, reissue: input.reissue ?? false, timeZone: mapping.timeZone },
+          user,
+        );
+      };
       try {
         issued = await issueTemporaryAccessPass(
-          { entra, issuances: deps.issuances, logger: deps.logger, transaction: deps.transaction, now },
+          { entra, issuances: deps.issuances, logger: deps.logger, transaction: deps.transaction, now, beforeCreate },
           mapping,
           { userPrincipalName: upn, startDate, lifetimeMinutes: input.lifetimeMinutes, usableOnce: input.usableOnce, requestedBy: input.requestedBy, trigger: input.trigger, reissue: input.reissue ?? false, ticketId: input.ticketId },
-          (pass) => enqueuePassNote(mapping, input, pass),
+          (pass) => enqueuePassNote(mapping, input, pass, replacement),
         );
       } catch (error) {
         if (error instanceof AppError) return refuseWithNote(input, error, upn);
         throw error;
       }
+      // A new pass on the ticket: a later refusal there is news again.
+      deps.passes.clearNoted(input.psa, input.ticketId);
+      await recordReplacement(input, issued, replacement);
       const noteStatus = await deps.outbox.deliver(issued.issuanceId);
       return {
         issuanceId: issued.issuanceId,
@@ -218,14 +246,42 @@ export function createTicketIssuance(deps: TicketIssuanceDeps): TicketIssuance {
     });
   };
 
-  const enqueuePassNote = (mapping: TenantMapping, input: TicketIssueInput, issued: IssuedPass) => {
+  /** The pass the new one replaced ends with an audit row; another ticket's is told on that ticket. */
+  const recordReplacement = async (input: TicketIssueInput, issued: IssuedPass, replacement: Replacement) => {
+    if (replacement.kind !== 'same-ticket' && replacement.kind !== 'other-ticket') return;
+    const newTicket = ticketLabel(input.psa, input.ticketId);
+    const old = replacement.pass;
+    deps.passes.record({
+      pass: old,
+      event: 'replaced',
+      code: replacement.kind === 'same-ticket' ? 'REISSUED_ON_TICKET' : 'REPLACED_BY_OTHER_TICKET',
+      detail: replacement.kind === 'same-ticket' ? `Replaced by a new pass on the same ticket, requested by ${input.requestedBy}.` : `Replaced by the pass issued on ${newTicket}, requested by ${input.requestedBy}.`,
+      requestedBy: input.requestedBy,
+      trigger: input.trigger,
+      endsPass: true,
+    });
+    if (replacement.kind === 'other-ticket' && old.psa && old.ticketId) {
+      const note = passReplacedNote({ userPrincipalName: issued.user.userPrincipalName, byTicket: newTicket, requestedBy: input.requestedBy });
+      await queueNote(old.psa, old.ticketId, note).catch((e) => deps.logger.warn({ err: e, ticketId: old.ticketId }, 'replaced note not queued'));
+    }
+  };
+
+  const replacementPreface = (replacement: Replacement): string[] | undefined => {
+    if (replacement.kind === 'other-ticket') return [`This pass replaces the pass issued on ${ticketLabel(replacement.pass.psa, replacement.pass.ticketId)}, which no longer works; that ticket is told.`];
+    if (replacement.kind === 'outside') return ['This pass replaces a pass created outside the connector (in Entra or by a script), which no longer works.'];
+    if (replacement.kind === 'same-ticket') return ['This pass replaces any pass issued to this user before; the earlier pass no longer works.'];
+    return undefined;
+  };
+
+  const enqueuePassNote = (mapping: TenantMapping, input: TicketIssueInput, issued: IssuedPass, replacement: Replacement) => {
+    const preface = [...(input.notePreface ?? []), ...(replacementPreface(replacement) ?? [])];
     deps.outbox.enqueue({
       id: issued.issuanceId,
       issuanceId: issued.issuanceId,
       psa: input.psa,
       ticketId: input.ticketId,
       kind: 'pass',
-      note: passNote(issued, { companyName: mapping.companyName, timeZone: mapping.timeZone, requestedBy: input.requestedBy, reissue: input.reissue ?? false }),
+      note: passNote(issued, { companyName: mapping.companyName, timeZone: mapping.timeZone, requestedBy: input.requestedBy, reissue: input.reissue ?? false, preface }),
       doneStatus: input.doneStatus,
       deadlineAt: noteDeadline(now(), deps.config.tap.noteDeliveryDeadlineMinutes, issued.startDateTime, issued.expiresDateTime),
       tenantId: mapping.tenantId,
@@ -236,8 +292,20 @@ export function createTicketIssuance(deps: TicketIssuanceDeps): TicketIssuance {
 
   return {
     issueForTicket,
-    async postInfoNote(psa, ticketId, note) {
-      await queueNote(psa, ticketId, note);
+    async postInfoNote(psa, ticketId, note, opts) {
+      const mark = opts?.once ? noteMark('info', note.text) : undefined;
+      if (mark && deps.passes.alreadyNoted(psa, ticketId, mark)) return;
+      try {
+        await queueNote(psa, ticketId, note);
+      } catch (error) {
+        if (mark) deps.passes.forgetNoted(psa, ticketId, mark);
+        throw error;
+      }
     },
   };
+}
+
+/** A short hash naming one outcome (the note marks table holds no ticket text). */
+function noteMark(...parts: string[]): string {
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 32);
 }

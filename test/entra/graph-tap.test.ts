@@ -148,7 +148,7 @@ describe('listing and revoking passes', () => {
       .reply(200, { value: [{ ...created, temporaryAccessPass: null }] });
 
     expect(await entra.listTaps(TENANT_A, USER)).toEqual([
-      { id: METHOD, startDateTime: created.startDateTime, lifetimeInMinutes: 480, isUsableOnce: true, methodUsabilityReason: 'NotYetValid' },
+      { id: METHOD, startDateTime: created.startDateTime, lifetimeInMinutes: 480, isUsableOnce: true, isUsable: created.isUsable, methodUsabilityReason: 'NotYetValid', createdDateTime: created.createdDateTime },
     ]);
   });
 

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { AppError } from '../../src/errors.js';
-import type { CreatedTap, CreateTapRequest, DirectoryRole, EntraDirectory, EntraUser, PartnerCustomer, TapMethod, TapPolicy, TenantOrganization } from '../../src/entra/port.js';
+import type { AuthenticationMethod, CreatedTap, CreateTapRequest, DirectoryRole, EntraDirectory, EntraUser, PartnerCustomer, TapMethod, TapPolicy, TenantOrganization } from '../../src/entra/port.js';
 import type { OnboardingPage, PrivateNote, PsaCompany, PsaConnector, PsaKind, PsaTicket } from '../../src/psa/port.js';
 
 export const POLICY_60_480: TapPolicy = {
@@ -114,6 +114,16 @@ export class FakeEntra implements EntraDirectory {
   async listTaps(tenantId: string, userId: string): Promise<TapMethod[]> {
     this.calls.push(`listTaps ${tenantId} ${userId}`);
     return this.tapsOf(tenantId, userId).map((tap) => ({ id: tap.id, startDateTime: tap.startDateTime, lifetimeInMinutes: tap.lifetimeInMinutes, isUsableOnce: tap.isUsableOnce, methodUsabilityReason: tap.methodUsabilityReason }));
+  }
+  async getTap(tenantId: string, userId: string, methodId: string): Promise<TapMethod | null> {
+    this.calls.push(`getTap ${tenantId} ${userId} ${methodId}`);
+    return (await this.listTaps(tenantId, userId)).find((m) => m.id === methodId) ?? null;
+  }
+  /** Strong methods a test registered for a user id (the enrolment follow-up reads them). */
+  authMethods = new Map<string, AuthenticationMethod[]>();
+  async listAuthenticationMethods(tenantId: string, userId: string): Promise<AuthenticationMethod[]> {
+    this.calls.push(`listAuthenticationMethods ${tenantId} ${userId}`);
+    return this.authMethods.get(userId) ?? [];
   }
   deleted: string[] = [];
   async deleteTap(tenantId: string, userId: string, methodId: string) {

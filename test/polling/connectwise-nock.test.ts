@@ -53,7 +53,7 @@ describe('poller + ConnectWise adapter (nock)', () => {
     // Issuance and outbox on the real adapter too, so the note and the status change go through nock.
     const connectors = { connectwise: connector };
     const outbox = createNoteOutbox({ db: h.storage.db, sealKey: h.config.sealKey!, connectors, entra: h.entra, logger: h.deps.logger, now: h.now });
-    const tickets = createTicketIssuance({ config: h.config, connectors, mappings: h.mappings, issuances: h.issuances, entra: h.entra, outbox, logger: h.deps.logger, transaction: (fn) => h.storage.sqlite.transaction(fn)(), now: h.now });
+    const tickets = createTicketIssuance({ config: h.config, connectors, mappings: h.mappings, issuances: h.issuances, entra: h.entra, outbox, passes: h.passes, logger: h.deps.logger, transaction: (fn) => h.storage.sqlite.transaction(fn)(), now: h.now });
     const live = createOnboardingPoller({ ...h.deps, tickets, connectors });
 
     expect(await live.runCycle('connectwise')).toMatchObject({ issued: 1 });

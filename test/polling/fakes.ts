@@ -1,13 +1,23 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { AppError } from '../../src/errors.js';
-import type { CreatedTap, CreateTapRequest, EntraDirectory, EntraUser, TapPolicy } from '../../src/entra/port.js';
+import type { AuthenticationMethod, CreatedTap, CreateTapRequest, EntraDirectory, EntraUser, TapMethod, TapPolicy } from '../../src/entra/port.js';
 import type { OnboardingPage, PrivateNote, PsaConnector, PsaKind, PsaTicket } from '../../src/psa/port.js';
 
-/** An in-memory Entra: one tenant per id, users by UPN, every created pass kept for assertions. */
+/**
+ * An in-memory Entra: one tenant per id, users by UPN, every created pass kept for assertions. Like Graph it keeps one
+ * pass per user: a create deletes the user's previous pass (reference/entra-graph.md), and the TAP method reports its
+ * usability from Graph's clock.
+ */
 export class FakeDirectory implements EntraDirectory {
   users = new Map<string, Map<string, EntraUser>>();
   domains = new Map<string, string>();
   passes: { tenantId: string; userId: string; upn: string; request: CreateTapRequest; tap: CreatedTap }[] = [];
+  /** The user's current TAP method in Graph (at most one), by user id. */
+  live = new Map<string, { tap: CreatedTap; used: boolean }>();
+  /** Strong methods registered per user id (the state hook a test uses to "enrol" a user). */
+  methods = new Map<string, AuthenticationMethod[]>();
+  deleted: string[] = [];
+  calls: string[] = [];
   /** Errors thrown by the next getUser calls (throttling, outages). */
   getUserErrors: AppError[] = [];
   policy: TapPolicy = { state: 'enabled', defaultLifetimeInMinutes: 60, minimumLifetimeInMinutes: 60, maximumLifetimeInMinutes: 480, isUsableOnce: false, defaultLength: 8 };
@@ -56,12 +66,62 @@ export class FakeDirectory implements EntraDirectory {
       methodUsabilityReason: undefined,
     };
     this.passes.push({ tenantId, userId, upn, request, tap });
+    this.live.set(userId, { tap, used: false });
+    this.calls.push(`createTap ${userId}`);
     return tap;
   }
-  async listTaps() {
-    return [];
+  /** A pass created in the Entra portal, not by the connector. */
+  createOutside(tenantId: string, upn: string, lifetimeInMinutes = 480): CreatedTap {
+    const user = this.users.get(tenantId)!.get(upn.toLowerCase())!;
+    const tap = { id: randomUUID(), temporaryAccessPass: 'outside', startDateTime: this.now().toISOString(), lifetimeInMinutes, isUsableOnce: false, methodUsabilityReason: undefined };
+    this.live.set(user.id, { tap, used: false });
+    return tap;
   }
-  async deleteTap() {}
+  register(userId: string, odataType: string, createdDateTime: string | undefined, displayName?: string): void {
+    this.methods.set(userId, [...(this.methods.get(userId) ?? []), { id: randomUUID(), odataType, createdDateTime, displayName }]);
+  }
+  useOnce(userId: string): void {
+    const live = this.live.get(userId);
+    if (live) live.used = true;
+  }
+  private method(userId: string): TapMethod | undefined {
+    const live = this.live.get(userId);
+    if (!live) return undefined;
+    const start = Date.parse(live.tap.startDateTime);
+    const end = start + live.tap.lifetimeInMinutes * 60_000;
+    const at = this.now().getTime();
+    const reason = live.used && live.tap.isUsableOnce ? 'OneTimeUsed' : at >= end ? 'Expired' : at < start ? 'NotYetValid' : 'EnabledByPolicy';
+    return {
+      id: live.tap.id,
+      startDateTime: live.tap.startDateTime,
+      lifetimeInMinutes: live.tap.lifetimeInMinutes,
+      isUsableOnce: live.tap.isUsableOnce,
+      isUsable: reason === 'EnabledByPolicy',
+      methodUsabilityReason: reason,
+      createdDateTime: live.tap.startDateTime,
+    };
+  }
+  async listTaps(_tenantId: string, userId: string) {
+    this.calls.push(`listTaps ${userId}`);
+    const m = this.method(userId);
+    return m ? [m] : [];
+  }
+  async getTap(_tenantId: string, userId: string, methodId: string) {
+    this.calls.push(`getTap ${userId} ${methodId}`);
+    const m = this.method(userId);
+    return m && m.id === methodId ? m : null;
+  }
+  async listAuthenticationMethods(_tenantId: string, userId: string) {
+    this.calls.push(`listAuthenticationMethods ${userId}`);
+    const tap = this.method(userId);
+    const password = { id: '28c10230-6103-485e-b985-444c60001490', odataType: '#microsoft.graph.passwordAuthenticationMethod', createdDateTime: undefined, displayName: undefined };
+    return [password, ...(tap ? [{ id: tap.id, odataType: '#microsoft.graph.temporaryAccessPassAuthenticationMethod', createdDateTime: tap.createdDateTime, displayName: undefined }] : []), ...(this.methods.get(userId) ?? [])];
+  }
+  async deleteTap(_tenantId: string, userId: string, methodId: string) {
+    this.calls.push(`deleteTap ${userId} ${methodId}`);
+    this.deleted.push(methodId);
+    if (this.live.get(userId)?.tap.id === methodId) this.live.delete(userId);
+  }
   async resolveTenantId() {
     return null;
   }

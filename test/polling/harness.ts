@@ -10,6 +10,7 @@ import { createOnboardingPoller, createOnboardingScheduler, createPollingStore, 
 import type { OnboardingDeps } from '../../src/polling/deps.js';
 import type { PsaKind } from '../../src/psa/port.js';
 import { createTicketIssuance } from '../../src/tap/ticket-issuance.js';
+import { createPassLedger } from '../../src/lifecycle/passes.js';
 import { FakeDirectory, FakeOnboardingPsa } from './fakes.js';
 
 export const CONTOSO = '0b6f5a10-1111-4c2a-9d3e-000000000001';
@@ -69,6 +70,7 @@ export function buildHarness(opts: HarnessOptions = {}) {
   const mappings = createMappingStore(storage.db);
   const issuances = createIssuanceLog(storage.db);
   const outbox = createNoteOutbox({ db: storage.db, sealKey: config.sealKey!, connectors, entra, logger, now });
+  const passes = createPassLedger(storage.db, now);
   const tickets = createTicketIssuance({
     config,
     connectors,
@@ -76,13 +78,14 @@ export function buildHarness(opts: HarnessOptions = {}) {
     issuances,
     entra,
     outbox,
+    passes,
     logger,
     transaction: (fn) => storage.sqlite.transaction(fn)(),
     now,
   });
   const store = createPollingStore(storage.db);
-  const deps: OnboardingDeps = { store, tickets, mappings, config, logger, now };
-  const services: OnboardingServices = { config, logger, storage, mappings, entra, connectors, tickets, health: createHealthRegistry(), now };
+  const deps: OnboardingDeps = { store, tickets, passes, mappings, config, logger, now };
+  const services: OnboardingServices = { config, logger, storage, mappings, entra, connectors, tickets, passes, health: createHealthRegistry(), now };
 
   return {
     config,
@@ -92,6 +95,7 @@ export function buildHarness(opts: HarnessOptions = {}) {
     mappings,
     issuances,
     store,
+    passes,
     deps,
     services,
     outbox,
