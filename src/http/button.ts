@@ -1,13 +1,11 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import type { PsaKind } from '../domain.js';
 import { AppError } from '../errors.js';
 import type { Services } from '../services.js';
 import { isCalendarDate } from '../tap/time.js';
-import { createAttemptThrottle } from './attempt-throttle.js';
-import { verifyButtonRequest } from './button-auth.js';
-import { clientAddress } from './client-address.js';
+import { createButtonAuthenticator } from './button-auth.js';
 import { parseParams, readJsonBody } from './validate.js';
 
 export const BUTTON_BODY_LIMIT_BYTES = 8 * 1024;
@@ -31,10 +29,13 @@ export const buttonBody = z
 
 const DEFAULT_REQUESTER: Record<PsaKind, string> = { connectwise: 'ConnectWise button', halo: 'HaloPSA button' };
 
+/** DELETE …/tap and POST …/tap/revoke: an optional body naming who revoked (the PSA's technician). */
+export const revokeBody = z.object({ requestedBy: z.string().trim().min(1).max(200).optional() }).strict();
+
 /** POST /v1/psa/{psa}/tickets/{ticketId}/tap — the "Issue TAP" button, server to server. */
 export function buttonRoutes(services: Services) {
   const app = new Hono();
-  const throttle = createAttemptThrottle({ maxFailures: 20, windowMs: 5 * 60_000 });
+  const auth = createButtonAuthenticator(services);
 
   app.post(
     '/v1/psa/:psa/tickets/:ticketId/tap',
@@ -49,23 +50,7 @@ export function buttonRoutes(services: Services) {
       const secret = psa === 'connectwise' ? services.config.connectwise?.buttonSecret : services.config.halo?.buttonSecret;
       if (!services.connectors[psa] || !secret) throw new AppError('PSA_NOT_ENABLED', `The ${psa} button is not configured on this connector (set its API settings and ${psa === 'halo' ? 'HALO' : 'CW'}_BUTTON_SECRET).`);
 
-      const address = clientAddress(c, services.config.server.trustProxy);
-      if (throttle.blocked(address)) throw new AppError('TOO_MANY_ATTEMPTS', undefined, { retryAfterSeconds: 300 });
-      const raw = await c.req.text();
-      try {
-        verifyButtonRequest(
-          services.storage.db,
-          secret,
-          { authorization: c.req.header('authorization'), timestamp: c.req.header('x-tap-timestamp'), signature: c.req.header('x-tap-signature') },
-          raw,
-          services.now(),
-        );
-        throttle.succeed(address);
-      } catch (error) {
-        throttle.fail(address);
-        services.logger.warn({ psa, ticketId, address }, 'button request refused: bad credentials');
-        throw error;
-      }
+      const { rawBody: raw } = await auth.authenticate(c, psa, secret);
 
       const body = await readJsonBody(c, buttonBody, raw);
       const result = await services.tickets.issueForTicket({
@@ -82,5 +67,28 @@ export function buttonRoutes(services: Services) {
       return c.json(result, result.status === 'issued' ? 201 : 200);
     },
   );
+
+  /**
+   * Revoke from the ticket: `DELETE …/tap`, or `POST …/tap/revoke` for PSAs that cannot send DELETE (a Halo runbook
+   * can; some webhook tools cannot). Same authentication as the button; the HMAC covers the method and path, so an
+   * issue signature cannot be spent on a revoke. 200 with what was revoked; 404 problem+json when nothing is live.
+   */
+  const revoke = async (c: Context) => {
+    const { psa, ticketId } = parseParams(params, c.req.param());
+    const secret = psa === 'connectwise' ? services.config.connectwise?.buttonSecret : services.config.halo?.buttonSecret;
+    if (!services.connectors[psa] || !secret) throw new AppError('PSA_NOT_ENABLED', `The ${psa} button is not configured on this connector (set its API settings and ${psa === 'halo' ? 'HALO' : 'CW'}_BUTTON_SECRET).`);
+    const { rawBody } = await auth.authenticate(c, psa, secret);
+    const body = await readJsonBody(c, revokeBody, rawBody);
+    const result = await services.revocations.revokeForTicket({ psa, ticketId, requestedBy: body.requestedBy ?? DEFAULT_REQUESTER[psa], trigger: 'button' });
+    return c.json(result, 200);
+  };
+  const limit = bodyLimit({
+    maxSize: BUTTON_BODY_LIMIT_BYTES,
+    onError: () => {
+      throw new AppError('PAYLOAD_TOO_LARGE', `The body must be at most ${BUTTON_BODY_LIMIT_BYTES} bytes.`);
+    },
+  });
+  app.delete('/v1/psa/:psa/tickets/:ticketId/tap', limit, revoke);
+  app.post('/v1/psa/:psa/tickets/:ticketId/tap/revoke', limit, revoke);
   return app;
 }

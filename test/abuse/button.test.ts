@@ -1,12 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { signButtonRequest } from '../../src/http/button-auth.js';
+import { createHmac } from 'node:crypto';
+import { BUTTON_FAILURE_LIMITS, signButtonRequest } from '../../src/http/button-auth.js';
 import { buildHarness, CONTOSO, TEST_SECRETS, type TestHarness } from '../helpers/services.js';
 import { expectProblem4xx, headerValue, hostileString, RUNS, snapshot } from './state.js';
 
 /** A mapped Contoso ticket whose user exists: a valid press here would issue a pass, so any pass is a failure. */
-function world(): TestHarness {
-  const h = buildHarness();
+function world(env?: Record<string, string>): TestHarness {
+  const h = buildHarness(env ? { env } : {});
   h.entra.addUser(CONTOSO, 'jane@contoso.example');
   h.map('connectwise', '10');
   h.map('halo', '10');
@@ -132,31 +133,92 @@ describe('button API under hostile input', () => {
   });
 });
 
+/** A body that arrives only after `ms`: the request is in the handler long before its body is read. */
+function lateBody(text: string, ms: number): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    async start(controller) {
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      controller.enqueue(new TextEncoder().encode(text));
+      controller.close();
+    },
+  });
+}
+
+function pressFrom(h: TestHarness, source: string, psa: 'connectwise' | 'halo', authorization: string, body: string | ReadableStream<Uint8Array> = '{}', ticketId = '100') {
+  return h.app.request(`/v1/psa/${psa}/tickets/${ticketId}/tap`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization, 'x-forwarded-for': source },
+    body,
+    ...(typeof body === 'string' ? {} : { duplex: 'half' }),
+  } as RequestInit);
+}
+
 describe('button credentials under brute force', () => {
-  it('after 20 wrong Bearer secrets from one address, even the right secret is refused for a while', async () => {
-    const h = world();
-    for (let i = 0; i < 20; i += 1) {
-      const problem = await expectProblem4xx(await press(h, '/v1/psa/halo/tickets/100/tap', { headers: { authorization: `Bearer guess-${i}` } }));
-      expect(problem.code).toBe('UNAUTHORIZED');
-    }
-    const blocked = await press(h, '/v1/psa/halo/tickets/100/tap', { headers: { authorization: BEARER.halo } });
-    expect(blocked.headers.get('retry-after')).not.toBeNull();
-    expect((await expectProblem4xx(blocked)).code).toBe('TOO_MANY_ATTEMPTS');
-    expect(h.psa.halo.getTicketCalls).toBe(0);
-    expect(h.entra.allPasses()).toEqual([]);
+  const BEHIND_PROXY = { TRUST_PROXY: '1' };
+
+  it('200 concurrent wrong secrets whose bodies arrive late: only the limit is answered 401, the rest 429', async () => {
+    const h = world(BEHIND_PROXY);
+    const responses = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => pressFrom(h, '203.0.113.9', 'halo', `Bearer wrong-secret-${i}-0123456789abcdef`, lateBody('{}', 20))),
+    );
+    const codes = await Promise.all(responses.map(async (r) => (await expectProblem4xx(r)).code));
+    expect(codes.filter((c) => c === 'UNAUTHORIZED')).toHaveLength(BUTTON_FAILURE_LIMITS.perSource);
+    expect(codes.filter((c) => c === 'TOO_MANY_ATTEMPTS')).toHaveLength(200 - BUTTON_FAILURE_LIMITS.perSource);
+    expect(responses.find((r) => r.status === 429)!.headers.get('retry-after')).toMatch(/^\d+$/);
   });
 
-  it('after 20 wrong HMAC signatures, a correctly signed request is refused too', async () => {
-    const h = world();
+  it('20 bad secrets never lock the real secret out: not of that PSA, not of the other, not from the same source', async () => {
+    const h = world(BEHIND_PROXY);
+    for (let i = 0; i < 30; i += 1) await pressFrom(h, '203.0.113.9', 'halo', `Bearer guess-${i}-0123456789abcdefghij`);
+    expect((await expectProblem4xx(await pressFrom(h, '203.0.113.9', 'halo', 'Bearer one-more-guess-0123456789abcdef'))).code).toBe('TOO_MANY_ATTEMPTS');
+
+    expect((await pressFrom(h, '203.0.113.9', 'halo', BEARER.halo)).status).toBe(201);
+    h.entra.addUser(CONTOSO, 'john@contoso.example'); // one live pass per user: ConnectWise's ticket names another
+    h.psa.connectwise.addTicket({ id: '101', companyId: '10', customFields: { 'New user UPN': 'john@contoso.example' } });
+    expect((await pressFrom(h, '203.0.113.9', 'connectwise', BEARER.connectwise, '{}', '101')).status).toBe(201);
+    // Failures are counted per PSA: the ConnectWise route from that source still answers a wrong secret with 401.
+    expect((await expectProblem4xx(await pressFrom(h, '203.0.113.9', 'connectwise', 'Bearer guess-cw-0123456789abcdefghij'))).code).toBe('UNAUTHORIZED');
+    // And per source: another source is untouched.
+    expect((await expectProblem4xx(await pressFrom(h, '198.51.100.7', 'halo', 'Bearer guess-x-0123456789abcdefghij'))).code).toBe('UNAUTHORIZED');
+  });
+
+  it('a correctly signed request is accepted while wrong signatures from its source are being slowed', async () => {
+    const h = world(BEHIND_PROXY);
     const ts = Math.floor(Date.now() / 1000);
-    for (let i = 0; i < 20; i += 1) {
-      const sig = `sha256=${i.toString(16).padStart(64, '0')}`;
-      expect((await expectProblem4xx(await press(h, '/v1/psa/connectwise/tickets/100/tap', { headers: { 'x-tap-timestamp': String(ts), 'x-tap-signature': sig } }))).code).toBe('UNAUTHORIZED');
+    const path = '/v1/psa/connectwise/tickets/100/tap';
+    const signed = (signature: string, body = '{}') =>
+      h.app.request(path, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.9', 'x-tap-timestamp': String(ts), 'x-tap-signature': signature }, body });
+    const codes: string[] = [];
+    for (let i = 0; i < 25; i += 1) codes.push((await expectProblem4xx(await signed(`sha256=${i.toString(16).padStart(64, '0')}`))).code);
+    expect(codes.slice(0, 20).every((c) => c === 'UNAUTHORIZED')).toBe(true);
+    expect(codes.slice(20).every((c) => c === 'TOO_MANY_ATTEMPTS')).toBe(true);
+    const res = await signed(signButtonRequest(TEST_SECRETS.cwButton, { timestamp: ts, method: 'POST', path, body: '{}' }));
+    expect(res.status).toBe(201);
+    expect(h.entra.allPasses()).toHaveLength(1);
+  });
+});
+
+describe('HMAC binding', () => {
+  it('a signature made for ticket 2012 does not issue on ticket 2011, nor on the other PSA\'s route', async () => {
+    const h = world();
+    for (const psa of ['connectwise', 'halo'] as const) {
+      h.psa[psa].addTicket({ id: '2011', companyId: '10', customFields: { 'New user UPN': 'jane@contoso.example', CFNewUserUPN: 'jane@contoso.example' } });
+      h.psa[psa].addTicket({ id: '2012', companyId: '10', customFields: { 'New user UPN': 'jane@contoso.example', CFNewUserUPN: 'jane@contoso.example' } });
     }
-    const body = '{}';
-    const res = await press(h, '/v1/psa/connectwise/tickets/100/tap', { headers: { 'x-tap-timestamp': String(ts), 'x-tap-signature': signButtonRequest(TEST_SECRETS.cwButton, ts, body) }, body });
-    expect((await expectProblem4xx(res)).code).toBe('TOO_MANY_ATTEMPTS');
+    const ts = Math.floor(Date.now() / 1000);
+    const body = '{"requestedBy":"Runbook"}';
+    const signature = signButtonRequest(TEST_SECRETS.haloButton, { timestamp: ts, method: 'POST', path: '/v1/psa/halo/tickets/2012/tap', body });
+    const headers = { 'content-type': 'application/json', 'x-tap-timestamp': String(ts), 'x-tap-signature': signature };
+    expect((await expectProblem4xx(await h.app.request('/v1/psa/halo/tickets/2011/tap', { method: 'POST', headers, body }))).code).toBe('UNAUTHORIZED');
     expect(h.entra.allPasses()).toEqual([]);
+    // The query string is not signed: it cannot change what is issued, and proxies may add to it.
+    expect((await h.app.request('/v1/psa/halo/tickets/2012/tap?via=runbook', { method: 'POST', headers, body })).status).toBe(201);
+    expect(h.psa.halo.notes.map((n) => String(n.ticketId))).toEqual(['2012']);
+  });
+
+  it('the signed text is "<timestamp>.<METHOD>.<path>.<raw body>", as the README documents', () => {
+    const expected = createHmac('sha256', 'k'.repeat(32)).update('1764633600.POST./v1/psa/halo/tickets/2012/tap.{}').digest('hex');
+    expect(signButtonRequest('k'.repeat(32), { timestamp: 1764633600, method: 'post', path: '/v1/psa/halo/tickets/2012/tap', body: '{}' })).toBe(`sha256=${expected}`);
   });
 });
 
@@ -165,7 +227,7 @@ describe('HMAC replay', () => {
     const h = world();
     const ts = Math.floor(Date.now() / 1000);
     const body = '{"requestedBy":"Runbook"}';
-    const headers = { 'x-tap-timestamp': String(ts), 'x-tap-signature': signButtonRequest(TEST_SECRETS.haloButton, ts, body) };
+    const headers = { 'x-tap-timestamp': String(ts), 'x-tap-signature': signButtonRequest(TEST_SECRETS.haloButton, { timestamp: ts, method: 'POST', path: '/v1/psa/halo/tickets/100/tap', body }) };
     expect((await press(h, '/v1/psa/halo/tickets/100/tap', { headers, body })).status).toBe(201);
     const replayed = await expectProblem4xx(await press(h, '/v1/psa/halo/tickets/100/tap', { headers, body }));
     expect(replayed.code).toBe('UNAUTHORIZED');
@@ -180,7 +242,7 @@ describe('HMAC replay', () => {
       fc.asyncProperty(fc.integer({ min: 301, max: 10 ** 7 }), fc.boolean(), async (skew, future) => {
         const ts = Math.floor(Date.now() / 1000) + (future ? skew : -skew);
         const body = '{}';
-        const res = await press(h, '/v1/psa/halo/tickets/100/tap', { headers: { 'x-tap-timestamp': String(ts), 'x-tap-signature': signButtonRequest(TEST_SECRETS.haloButton, ts, body) }, body });
+        const res = await press(h, '/v1/psa/halo/tickets/100/tap', { headers: { 'x-tap-timestamp': String(ts), 'x-tap-signature': signButtonRequest(TEST_SECRETS.haloButton, { timestamp: ts, method: 'POST', path: '/v1/psa/halo/tickets/100/tap', body }) }, body });
         expect(['UNAUTHORIZED', 'TOO_MANY_ATTEMPTS']).toContain((await expectProblem4xx(res)).code);
       }),
       { numRuns: 40 },

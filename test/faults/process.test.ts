@@ -6,7 +6,8 @@ import { startSandbox, TENANT_IDS, type Sandbox } from '../../src/sandbox/index.
 import { seedSandboxMappings } from '../../src/sandbox/mode.js';
 import { startConnector } from '../../src/server.js';
 import { answered, expectEveryPassAccountedFor, markSandbox, newNotes } from './accounting.js';
-import { BUTTON_SECRETS, buildRig, connectorConfig, logCollector, newTicket, pressOverHttp, resetFaults, tempDir, type FaultRig } from './rig.js';
+import { pressButton } from '../helpers/button.js';
+import { BUTTON_SECRETS, buildRig, connectorConfig, logCollector, newTicket, resetFaults, tempDir, type FaultRig } from './rig.js';
 
 let sb: Sandbox;
 let dir: ReturnType<typeof tempDir>;
@@ -65,7 +66,7 @@ describe('SQLite busy', () => {
     // HMAC: remembering the signature is the request's first write, so it meets the lock at once.
     const res = await rig.app.request(`/v1/psa/halo/tickets/${ticketId}/tap`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-tap-timestamp': String(timestamp), 'x-tap-signature': signButtonRequest(BUTTON_SECRETS.halo, timestamp, body) },
+      headers: { 'content-type': 'application/json', 'x-tap-timestamp': String(timestamp), 'x-tap-signature': signButtonRequest(BUTTON_SECRETS.halo, { timestamp, method: 'POST', path: `/v1/psa/halo/tickets/${ticketId}/tap`, body }) },
       body,
     });
     await lock.released;
@@ -93,7 +94,7 @@ describe('SIGTERM during work (in-process stop)', () => {
     const mark = markSandbox(sb, [{ psa: 'connectwise', ticketId }]);
     let release!: () => void;
     const creating = sb.entra.faults.add({ method: 'POST', path: /temporaryAccessPassMethods$/, hold: new Promise<void>((r) => (release = r)) });
-    const pending = pressOverHttp(running.url, 'connectwise', ticketId);
+    const pending = pressButton(running.url, 'connectwise', ticketId, {}, { secret: BUTTON_SECRETS.connectwise, freshConnection: true });
     while (creating.hits === 0) await new Promise((r) => setTimeout(r, 5));
 
     let stopped = false;
@@ -116,7 +117,7 @@ describe('SIGTERM during work (in-process stop)', () => {
     const mark = markSandbox(sb, [ticket]);
     let release!: () => void;
     const noting = sb.halo.faults.add({ method: 'POST', path: '/api/Actions', status: 503, hold: new Promise<void>((r) => (release = r)) });
-    const pending = pressOverHttp(first.running.url, 'halo', ticketId);
+    const pending = pressButton(first.running.url, 'halo', ticketId, {}, { secret: BUTTON_SECRETS.halo, freshConnection: true });
     while (noting.hits === 0) await new Promise((r) => setTimeout(r, 5));
     const stopping = first.running.stop();
     release();
