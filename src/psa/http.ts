@@ -4,6 +4,7 @@ import { retryAfterMs } from '../retry-after.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { createRequestPacer, type RequestPacer, type RequestPriority } from './pacing.js';
+import { scrubVendorMessage } from './vendor-message.js';
 
 /**
  * The one HTTP path both PSA adapters use: a timeout, retries with backoff, and the mapping of a failed response to an
@@ -62,6 +63,8 @@ export interface PsaHttpResponse {
   status: number;
   headers: Headers;
   text: string;
+  /** What the request carried that the vendor may quote back (body, authorization): scrubbed from any error detail. */
+  sent?: readonly string[];
 }
 
 export const defaultSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -141,7 +144,8 @@ async function sendOnce(deps: HttpDeps, req: PsaHttpRequest): Promise<PsaHttpRes
     redirect: req.redirect ?? 'follow',
     signal: AbortSignal.timeout(deps.timeoutMs ?? 30_000),
   });
-  return { status: response.status, headers: response.headers, text: await response.text() };
+  const sent = [req.body, req.headers.Authorization ?? req.headers.authorization].filter((v): v is string => !!v);
+  return { status: response.status, headers: response.headers, text: await response.text(), sent };
 }
 
 /** Exponential, capped, with "equal jitter" so concurrent callers spread out but never retry at once. */
@@ -167,8 +171,10 @@ export function safePath(url: string): string {
 
 export interface FailureContext {
   vendor: HttpDeps['vendor'];
-  /** The vendor's own message, already extracted from its error body. */
+  /** The vendor's own message, already extracted from its error body (scrubbed here before it is used). */
   message: string | undefined;
+  /** The vendor's error code (`invalid_client`, a resultCode, a ClassName), kept beside the status. */
+  vendorCode?: string | undefined;
   /** What an admin should check on 401. */
   credentialHint: string;
   /** What an admin should check on 403. */
@@ -178,15 +184,21 @@ export interface FailureContext {
   now: number;
 }
 
-/** A non-2xx answer as an AppError whose detail is one short sentence (never headers, bodies or credentials). */
+/**
+ * A non-2xx answer as an AppError whose detail is one short sentence: the status, the vendor's error code and its
+ * message scrubbed of every secret and of anything quoted from the request (never headers, bodies or credentials).
+ * The detail is logged and stored (`note_outbox.last_error`), so nothing the vendor echoes may reach it.
+ */
 export function errorFromResponse(response: PsaHttpResponse, ctx: FailureContext): AppError {
-  const said = ctx.message ? ` ${ctx.vendor} said: "${clip(scrub(ctx.message, ctx.secrets))}"` : '';
+  const message = ctx.message ? clip(scrubVendorMessage(ctx.message, { secrets: ctx.secrets, sent: response.sent ?? [] })) : '';
+  const said = message ? ` ${ctx.vendor} said: "${message}"` : '';
   const { status } = response;
+  const code = ctx.vendorCode ? `, ${scrubVendorMessage(ctx.vendorCode, { secrets: ctx.secrets, sent: response.sent ?? [] })}` : '';
   if (status === 401) {
-    return new AppError('PSA_ERROR', `${ctx.vendor} rejected the connector's credentials (HTTP 401); ${ctx.credentialHint}.${said}`);
+    return new AppError('PSA_ERROR', `${ctx.vendor} rejected the connector's credentials (HTTP 401${code}); ${ctx.credentialHint}.${said}`);
   }
   if (status === 403) {
-    return new AppError('PSA_ERROR', `${ctx.vendor} denied the request (HTTP 403); ${ctx.permissionHint}.${said}`);
+    return new AppError('PSA_ERROR', `${ctx.vendor} denied the request (HTTP 403${code}); ${ctx.permissionHint}.${said}`);
   }
   if (status === 429) {
     const ms = retryAfterMs(response.headers.get('retry-after'), new Date(ctx.now));
@@ -196,18 +208,14 @@ export function errorFromResponse(response: PsaHttpResponse, ctx: FailureContext
     });
   }
   if (status >= 500) {
-    return new AppError('UPSTREAM_UNAVAILABLE', `${ctx.vendor} failed to answer (HTTP ${status}); try again shortly.${said}`);
+    return new AppError('UPSTREAM_UNAVAILABLE', `${ctx.vendor} failed to answer (HTTP ${status}${code}); try again shortly.${said}`);
   }
-  return new AppError('PSA_ERROR', `${ctx.vendor} rejected the request (HTTP ${status}).${said}`);
+  return new AppError('PSA_ERROR', `${ctx.vendor} rejected the request (HTTP ${status}${code}).${said}`);
 }
 
 export function clip(text: string, max = 200): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-}
-
-function scrub(text: string, secrets: readonly string[]): string {
-  return secrets.filter((s) => s.length >= 4).reduce((acc, s) => acc.split(s).join('[redacted]'), text);
 }
 
 export function tryParseJson(text: string): unknown {

@@ -141,7 +141,7 @@ describe('HaloPSA tickets and notes', () => {
 
     expect(outcome).toMatchObject({
       code: 'PSA_ERROR',
-      detail: 'HaloPSA rejected the request (HTTP 400). HaloPSA said: "An Outcome must be entered for this Action"',
+      detail: 'HaloPSA rejected the request (HTTP 400, HaloException). HaloPSA said: "An Outcome must be entered for this Action"',
     });
     expect(field.detail).toContain('[0].ticket_id: The value is not valid.');
     expect(access.code).toBe('PSA_ERROR');

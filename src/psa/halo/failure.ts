@@ -1,12 +1,14 @@
 import type { HaloConfig } from '../../config/index.js';
 import type { AppError } from '../../errors.js';
 import { clip, errorFromResponse, tryParseJson, type HttpDeps, type PsaHttpResponse } from '../http.js';
+import { vendorCode } from '../vendor-message.js';
 
 /** A failed Halo answer as an AppError with the vendor's own words and the setting an admin should check. */
 export function haloFailure(res: PsaHttpResponse, config: HaloConfig, http: HttpDeps): AppError {
   return errorFromResponse(res, {
     vendor: 'HaloPSA',
     message: haloMessage(res.text),
+    vendorCode: haloCode(res.text),
     credentialHint:
       "check HALO_CLIENT_ID, HALO_CLIENT_SECRET and HALO_SCOPE, and that the API application's login type is Agent",
     permissionHint:
@@ -14,6 +16,14 @@ export function haloFailure(res: PsaHttpResponse, config: HaloConfig, http: Http
     secrets: [config.clientSecret],
     now: http.now(),
   });
+}
+
+/** Halo's machine-readable error, when its body has one: `{"error":"invalid_client"}`, `{resultCode}`, `{ClassName}`. */
+export function haloCode(text: string): string | undefined {
+  const json = tryParseJson(text);
+  if (!json || typeof json !== 'object' || Array.isArray(json)) return undefined;
+  const record = json as Record<string, unknown>;
+  return vendorCode(record.error) ?? vendorCode(record.resultCode) ?? vendorCode(record.ClassName);
 }
 
 const MESSAGE_KEYS = ['error_description', 'errorMessage', 'ErrorMessage', 'Message', 'message', 'error', 'ClassName'];
