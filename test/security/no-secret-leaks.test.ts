@@ -26,7 +26,9 @@ describe('the pass is a secret', () => {
     h.entra.addUser(CONTOSO, 'jane@contoso.example');
     h.map('connectwise', '10');
     h.psa.connectwise.addTicket({ id: '100', companyId: '10', customFields: { 'New user UPN': 'jane@contoso.example' } });
-    h.psa.connectwise.addTicket({ id: '101', companyId: '10', customFields: { 'New user UPN': 'jane@contoso.example' } });
+    // Another user: a second pass for jane would be refused (one pass per user, issue 12).
+    h.entra.addUser(CONTOSO, 'sam@contoso.example');
+    h.psa.connectwise.addTicket({ id: '101', companyId: '10', customFields: { 'New user UPN': 'sam@contoso.example' } });
     h.psa.connectwise.failNotes = 1; // the second ticket's pass waits, sealed, in the outbox
 
     const responses: string[] = [];
