@@ -1,14 +1,15 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TENANT_IDS } from '../../src/sandbox/index.js';
 import { connectWiseInternalNotes, killAllConnectors, passInText, startConnectorProcess, startWorld, waitFor, type ConnectorProcess, type World } from './harness.js';
 
 /**
  * A technician on a ConnectWise ticket, in a real browser: the simulated ConnectWise screen frames the connector's
- * hosted page (served by the connector process), answers its getMemberAuthentication request, and one click on
- * "Issue TAP" puts an internal note with the pass on the ticket.
+ * hosted page (served by the connector process) and speaks the Hosted API as strictly as ConnectWise — MessageFrameID
+ * only after the page's "ready", `hosted_request` only, every event to be acknowledged — and one click on "Issue TAP"
+ * puts an internal note with the pass on the ticket. Any protocol violation or unacknowledged event fails the test.
  */
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
@@ -33,6 +34,24 @@ afterAll(async () => {
   await killAllConnectors();
   await world?.close();
 });
+
+interface HostRecord {
+  received: unknown[];
+  sent: unknown[];
+  violations: unknown[];
+}
+
+const hostRecord = (page: Page) =>
+  page.evaluate(() => {
+    const host = (window as unknown as { cwHost: HostRecord }).cwHost;
+    return { received: host.received, sent: host.sent, violations: host.violations };
+  });
+
+async function expectAllAcknowledged(page: Page): Promise<void> {
+  // Acknowledgements travel by postMessage: give them a moment, then the count must be 0.
+  await page.locator('#cw-unacknowledged[data-count="0"]').waitFor({ timeout: 5_000 }).catch(() => undefined);
+  expect(await page.locator('#cw-unacknowledged').getAttribute('data-count'), 'unacknowledged Hosted API events').toBe('0');
+}
 
 describe('the ConnectWise hosted page in headless Chromium', () => {
   it('inside the simulated ConnectWise ticket screen issues a TAP with one click and the note appears on the ticket', async () => {
@@ -76,9 +95,50 @@ describe('the ConnectWise hosted page in headless Chromium', () => {
     // The pass goes to the ticket only: the technician's browser never receives it.
     expect(await page.content()).not.toContain(tap!.temporaryAccessPass);
     expect(await frame.locator('body').innerHTML()).not.toContain(tap!.temporaryAccessPass);
-    // The host saw the page ask for the member's authentication, as ConnectWise's Hosted API expects.
-    const events = (await page.evaluate('window.cwHostEvents')) as { hosted_request?: string }[];
-    expect(events.some((e) => e.hosted_request === 'getMemberAuthentication')).toBe(true);
+    // The protocol as ConnectWise's Hosted API speaks it: "ready" first, MessageFrameID only after it, the member asked
+    // for with hosted_request and the frame id, every event acknowledged, nothing ConnectWise would ignore.
+    const host = await hostRecord(page);
+    expect(host.violations).toEqual([]);
+    expect(host.received[0]).toEqual({ message: 'ready' });
+    expect(host.sent[0]).toEqual({ MessageFrameID: expect.any(String) });
+    const frameID = (host.sent[0] as { MessageFrameID: string }).MessageFrameID;
+    expect(host.received).toContainEqual({ hosted_request: 'getMemberAuthentication', frameID });
+    expect(host.received).toContainEqual({ event: 'onLoad', _id: expect.any(String), result: 'success', frameID });
+    await expectAllAcknowledged(page);
+
+    // A pod's beforeSave blocks the ticket from saving until the page acknowledges it.
+    await page.locator('#cw-save').click();
+    await page.locator('#cw-save-status[data-state="saved"]').waitFor({ timeout: 5_000 });
+    await expectAllAcknowledged(page);
+
+    // A second pass needs ConnectWise to confirm the member again (a fresh single-use action token).
+    await frame.locator('#tap-reissue').check();
+    await frame.locator('#tap-issue').click();
+    await waitFor(() => world.sandbox.entra.state.tapsCreated.length === 2, { what: 'the second TAP' });
+    await app.and(frame.locator('[data-state="done"]')).waitFor({ timeout: 15_000 });
+    const after = await hostRecord(page);
+    expect(after.received.filter((m) => (m as { hosted_request?: string }).hosted_request === 'getMemberAuthentication')).toHaveLength(2);
+    expect(after.violations).toEqual([]);
+    await expectAllAcknowledged(page);
     expect(pageProblems).toEqual([]);
-  }, 40_000);
+  }, 60_000);
+
+  it('the simulated ConnectWise never sends MessageFrameID to a page that does not say "ready", and counts events left unacknowledged', async () => {
+    const page = await browser!.newPage();
+    // A framed page with no Hosted API script at all (a JSON document the simulated ConnectWise serves).
+    const silent = `${world.sandbox.connectwise.url}/login/companyinfo/${world.sandbox.connectwise.companyId}`;
+    await page.goto(`${world.sandbox.connectwise.url}/hosted-host?url=${encodeURIComponent(silent)}&id=48112&member=jsmith`);
+    await page.frameLocator('#hosted').locator('body').waitFor({ timeout: 5_000 });
+    const framed = page.frames().find((f) => f.url() === silent)!;
+    await page.waitForTimeout(500);
+    expect((await hostRecord(page)).sent).toEqual([]);
+    // It says "ready" but never acknowledges: the host sends MessageFrameID and onLoad, and shows one event waiting.
+    await framed.evaluate(() => window.parent.postMessage(JSON.stringify({ message: 'ready' }), '*'));
+    await page.locator('#cw-unacknowledged[data-count="1"]').waitFor({ timeout: 5_000 });
+    expect((await hostRecord(page)).sent.map((m) => Object.keys(m as object)[0])).toEqual(['MessageFrameID', 'event']);
+    await page.locator('#cw-save').click();
+    await page.locator('#cw-unacknowledged[data-count="2"]').waitFor({ timeout: 5_000 });
+    expect(await page.locator('#cw-save-status').getAttribute('data-state')).toBe('saving');
+    await page.close();
+  }, 30_000);
 });

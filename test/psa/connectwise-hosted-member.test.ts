@@ -5,8 +5,9 @@ import { CW_SITE, captureLogger, cwConfig, failure, recordingSleep, useNock } fr
 
 useNock();
 
-const ACCOUNT = '/v2025_1/apis/3.0/system/myAccount';
-const claim = { companyId: 'Contoso', memberId: 'jsmith', memberHash: 'h4sh;value=x' };
+// ConnectWise 2025.1 has no GET /system/myAccount; "who am I" is GET /system/myMembers/info (MyMemberInfo: id, identifier).
+const MEMBER_INFO = '/v2025_1/apis/3.0/system/myMembers/info';
+const claim = { companyId: 'Contoso', memberId: 'jsmith', memberHash: 'h4sh+/Value==', memberContext: 'web' };
 
 function connector() {
   const { logger } = captureLogger();
@@ -14,51 +15,77 @@ function connector() {
 }
 
 describe('ConnectWise hosted member check', () => {
-  it('accepts a member when CW answers 200 to the member cookies, without the API keys', async () => {
+  it('asks GET /system/myMembers/info with the member cookies and clientId, never the API keys, and accepts the named member', async () => {
     const members = connector();
     let headers: Record<string, string | string[] | undefined> = {};
     nock(CW_SITE)
-      .get(ACCOUNT)
+      .get(MEMBER_INFO)
       .reply(function () {
         headers = this.req.headers;
-        return [200, { id: 17, identifier: 'JSmith', firstName: 'John' }];
+        return [200, { id: 17, identifier: 'jsmith', firstName: 'John' }];
       });
 
-    expect(await members.verify(claim)).toEqual({ memberId: 'jsmith', memberIdentifier: 'JSmith' });
-    // Values are percent-encoded so a hash cannot add a cookie of its own.
-    expect(headers.cookie).toBe('companyName=contoso; memberHash=h4sh%3Bvalue%3Dx; memberId=jsmith; memberContext=web');
+    expect(await members.verify(claim)).toEqual({ memberId: 'jsmith', memberIdentifier: 'jsmith' });
+    // The cookie shape real integrations send (reference/specs/connectwise-hosted-api-evidence.md §4).
+    expect(headers.cookie).toBe('companyName=contoso; memberId=jsmith; memberHash=h4sh+/Value==; memberContext=web');
     expect(headers.clientid).toBe('0b3c1f7e-2a6d-4c1b-9e8f-112233445566');
     expect(headers.authorization).toBeUndefined();
   });
 
-  it('refuses a member when CW answers 401', async () => {
+  it('compares the identifier without regard to case (ConnectWise member identifiers are case-insensitive)', async () => {
     const members = connector();
-    nock(CW_SITE).get(ACCOUNT).reply(401, { code: 'Unauthorized', message: 'Unauthorized' });
+    nock(CW_SITE).get(MEMBER_INFO).reply(200, { id: 17, identifier: 'JSmith' });
 
-    expect(await members.verify(claim)).toBeNull();
+    expect(await members.verify(claim)).toEqual({ memberId: 'jsmith', memberIdentifier: 'JSmith' });
+  });
+
+  it('does not ask the endpoint that does not exist', async () => {
+    const members = connector();
+    const wrong = nock(CW_SITE).get('/v2025_1/apis/3.0/system/myAccount').reply(200, { id: 17, identifier: 'jsmith' });
+    nock(CW_SITE).get(MEMBER_INFO).reply(200, { id: 17, identifier: 'jsmith' });
+
+    await members.verify(claim);
+    expect(wrong.isDone()).toBe(false);
+    nock.cleanAll();
+  });
+
+  it('refuses a 200 that does not name the claimed member: another identifier, none at all, or only a matching numeric id', async () => {
+    for (const body of [{ id: 18, identifier: 'someoneelse' }, {}, { id: 17 }, { id: 17, identifier: '' }]) {
+      const members = connector();
+      nock(CW_SITE).get(MEMBER_INFO).reply(200, body);
+      expect(await members.verify({ ...claim, memberId: '17' }), JSON.stringify(body)).toBeNull();
+    }
+  });
+
+  it('refuses a member when CW answers 401, 403 or 404', async () => {
+    for (const status of [401, 403, 404]) {
+      const members = connector();
+      nock(CW_SITE).get(MEMBER_INFO).reply(status, { code: 'Unauthorized', message: 'Unauthorized' });
+      expect(await members.verify(claim)).toBeNull();
+    }
   });
 
   it('refuses a redirect (a login page behind a 302 is not a 200)', async () => {
     const members = connector();
-    nock(CW_SITE).get(ACCOUNT).reply(302, '', { Location: `${CW_SITE}/login` });
+    nock(CW_SITE).get(MEMBER_INFO).reply(302, '', { Location: `${CW_SITE}/login` });
 
     expect(await members.verify(claim)).toBeNull();
   });
 
-  it('refuses when CW names a different member than claimed', async () => {
+  it('refuses without asking CW: another company, no memberContext, or values that are not cookie text', async () => {
     const members = connector();
-    nock(CW_SITE).get(ACCOUNT).reply(200, { id: 18, identifier: 'someoneelse' });
-
-    expect(await members.verify(claim)).toBeNull();
-  });
-
-  it('refuses another company without asking CW', async () => {
-    expect(await connector().verify({ ...claim, companyId: 'othermsp' })).toBeNull();
+    expect(await members.verify({ ...claim, companyId: 'othermsp' })).toBeNull();
+    expect(await members.verify({ ...claim, memberContext: undefined })).toBeNull();
+    expect(await members.verify({ ...claim, memberContext: '' })).toBeNull();
+    // A value that would end the cookie and add one of its own.
+    expect(await members.verify({ ...claim, memberHash: 'h4sh; memberId=admin' })).toBeNull();
+    expect(await members.verify({ ...claim, memberId: 'j smith' })).toBeNull();
+    expect(await members.verify({ ...claim, memberContext: 'web"' })).toBeNull();
   });
 
   it('reports CW trouble as an upstream error, not as a refused member', async () => {
     const members = connector();
-    nock(CW_SITE).get(ACCOUNT).times(5).reply(503, 'down');
+    nock(CW_SITE).get(MEMBER_INFO).times(5).reply(503, 'down');
 
     expect((await failure(members.verify(claim))).code).toBe('UPSTREAM_UNAVAILABLE');
   });
@@ -70,7 +97,7 @@ describe('ConnectWise hosted member check, codebase', () => {
     const members = createConnectWiseMemberVerifier({ config: cwConfig(), logger, sleep: recordingSleep().sleep });
     nock(CW_SITE)
       .get('/login/companyinfo/contoso').reply(200, { Codebase: 'v2025_1/' })
-      .get(ACCOUNT).reply(200, { id: 17, identifier: 'jsmith' });
+      .get(MEMBER_INFO).reply(200, { id: 17, identifier: 'jsmith' });
 
     expect(await members.verify(claim)).toEqual({ memberId: 'jsmith', memberIdentifier: 'jsmith' });
   });

@@ -50,17 +50,76 @@ describe('ConnectWise: discovery and authentication', () => {
     expect(res.status).toBe(404);
   });
 
-  it('accepts Hosted API cookies on myAccount for a known member, and only with the right hash', async () => {
+  const memberCookies = (overrides: Record<string, string | undefined> = {}) => {
     const member = sb.connectwise.state.member('jsmith')!;
-    const cookie = (hash: string) => `companyName=tailspin; memberHash=${hash}; memberId=jsmith; memberContext=web`;
-    const ok = await fetch(`${cw.base}/system/myAccount`, { headers: { clientId: cw.headers.clientId, Accept: cw.headers.Accept, Cookie: cookie(member.memberHash) } });
-    expect(ok.status).toBe(200);
-    expect(await ok.json()).toMatchObject({ identifier: 'jsmith' });
-    const forged = await fetch(`${cw.base}/system/myAccount`, { headers: { clientId: cw.headers.clientId, Accept: cw.headers.Accept, Cookie: cookie('0'.repeat(32)) } });
-    expect(forged.status).toBe(401);
-    // Cookies authenticate the identity endpoints only, never ticket data.
-    const tickets = await fetch(`${cw.base}/service/tickets`, { headers: { clientId: cw.headers.clientId, Accept: cw.headers.Accept, Cookie: cookie(member.memberHash) } });
-    expect(tickets.status).toBe(401);
+    const values: Record<string, string | undefined> = { companyName: 'tailspin', memberId: 'jsmith', memberHash: member.memberHash, memberContext: sb.connectwise.state.memberContext(member), ...overrides };
+    return Object.entries(values).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`).join('; ');
+  };
+  const asMember = (path: string, cookie: string, extra: Record<string, string> = {}) =>
+    fetch(`${cw.base}${path}`, { headers: { clientId: cw.headers.clientId, Accept: cw.headers.Accept, Cookie: cookie, ...extra } });
+
+  it('answers GET /system/myMembers/info to the Hosted API member cookies with that member\'s id and identifier', async () => {
+    const res = await asMember('/system/myMembers/info', memberCookies());
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ id: 155, identifier: 'jsmith', firstName: 'Jo', lastName: 'Smith' });
+  });
+
+  it('refuses the cookie check without memberContext, with a wrong one, a forged hash, another company or no clientId', async () => {
+    for (const overrides of [{ memberContext: undefined }, { memberContext: 'xyz' }, { memberHash: '0'.repeat(32) }, { companyName: 'othermsp' }, { memberId: undefined }]) {
+      expect((await asMember('/system/myMembers/info', memberCookies(overrides))).status, JSON.stringify(overrides)).toBe(401);
+    }
+    const noClientId = await fetch(`${cw.base}/system/myMembers/info`, { headers: { Accept: cw.headers.Accept, Cookie: memberCookies() } });
+    expect(noClientId.status).toBe(401);
+  });
+
+  it('answers for the API member when the call carries API keys, whatever cookies come with it', async () => {
+    const res = await asMember('/system/myMembers/info', memberCookies(), { Authorization: cw.headers.Authorization });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ identifier: 'tapconnector' });
+  });
+
+  it('has no GET /system/myAccount (404 with cookies or keys), and cookies never open ticket data', async () => {
+    expect((await asMember('/system/myAccount', memberCookies())).status).toBe(404);
+    expect((await cw.get('/system/myAccount')).status).toBe(404);
+    expect((await asMember('/service/tickets', memberCookies())).status).toBe(401);
+  });
+});
+
+describe('ConnectWise: only what the 2025.1 API describes', () => {
+  it('keeps its operations table equal to the published extract (method and path, same order)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const published = JSON.parse(readFileSync(new URL('../contract/specs/connectwise-2025.1-operations.json', import.meta.url), 'utf8')) as { operations: { method: string; path: string }[] };
+    const table = JSON.parse(readFileSync(new URL('../../src/sandbox/connectwise/operations-2025.1.json', import.meta.url), 'utf8')) as { operations: string[] };
+    expect(table.operations).toEqual(published.operations.map((o) => `${o.method} ${o.path}`));
+  });
+
+  it('answers 404 to a path the API does not have, and 405 to a method a described path does not take', async () => {
+    for (const path of ['/service/tickets/48112/frobnicate', '/system/nothing', '/service/ticket/48112', '/system/mymembers/info']) {
+      const res = await cw.get(path);
+      expect(res.status, path).toBe(404);
+      expect(await res.json()).toMatchObject({ code: 'NotFound' });
+    }
+    const wrongMethod = await cw.send('POST', '/system/info', {});
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get('allow')).toBe('GET');
+    expect((await cw.send('DELETE', '/system/myMembers/info', {})).status).toBe(405);
+  });
+
+  it('refuses a note with a field ServiceNote does not have, or a field of the wrong type', async () => {
+    const note = { text: 'x', detailDescriptionFlag: false, internalAnalysisFlag: true, resolutionFlag: false, processNotifications: false };
+    for (const body of [{ ...note, internal: true }, { ...note, notify: false }, { ...note, internalAnalysisFlag: 'true' }, { ...note, text: 5 }, [note]]) {
+      const res = await cw.send('POST', '/service/tickets/48112/notes', body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(await res.json()).toMatchObject({ code: 'InvalidObject' });
+    }
+    expect(sb.connectwise.state.notes(48112).filter((n) => n.text === 'x')).toHaveLength(0);
+  });
+
+  it('refuses a ticket PATCH that is not an array of PatchOperation {op, path, value}', async () => {
+    for (const body of [{ op: 'replace', path: 'status', value: { id: 2 } }, [{ op: 'replace', path: 'status', value: { id: 2 }, from: 'x' }], [{ op: 'replace', value: { id: 2 } }], []]) {
+      const res = await cw.send('PATCH', '/service/tickets/48111', body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+    }
   });
 });
 
@@ -201,8 +260,9 @@ describe('ConnectWise: Hosted API host page', () => {
     const page = `${sb.connectwise.url}/hosted-host?url=${encodeURIComponent('http://127.0.0.1:9/cw/hosted?id=[cw_id]')}&id=48112&member=jsmith`;
     const html = await (await fetch(page)).text();
     expect(html).toContain('http://127.0.0.1:9/cw/hosted?id=48112');
-    expect(html).toContain("hosted_request === 'getMemberAuthentication'");
+    expect(html).toContain("message.hosted_request === 'getMemberAuthentication'");
     expect(html).toContain(sb.connectwise.state.member('jsmith')!.memberHash);
+    expect(html).toContain(`"memberContext":"${sb.connectwise.state.memberContext(sb.connectwise.state.member('jsmith')!)}"`);
     expect(html).toContain(`"site":"${new URL(sb.connectwise.url).host}"`);
     expect((await fetch(`${sb.connectwise.url}/hosted-host?url=x&id=1`)).status).toBe(400);
   });

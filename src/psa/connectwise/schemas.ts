@@ -62,9 +62,8 @@ export const cwCompanyListSchema = z.array(
 
 export const cwStatusListSchema = z.array(z.object({ id: z.number().int(), name: z.string().optional() }).passthrough());
 
-export const cwMyAccountSchema = z
-  .object({ id: z.number().int().optional(), identifier: z.string().optional() })
-  .passthrough();
+/** `GET /system/myMembers/info` (MyMemberInfo): the member the cookies belong to. */
+export const cwMyMemberInfoSchema = z.object({ id: z.number().int().optional(), identifier: z.string().min(1) }).passthrough();
 
 /** `{code, message, errors:[{code, message, field}]}`, or `{error, message}` on a 429 (reference "Limits and errors"). */
 export const cwErrorSchema = z

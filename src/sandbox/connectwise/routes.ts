@@ -1,10 +1,47 @@
 import type { HttpBindings } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
+import { z } from 'zod';
 import { ConditionsError, parseConditions, type FieldSchema } from './conditions.js';
 import { cwError, respondWithList } from './listing.js';
 import type { ConnectWiseState, CwMember, CwNote } from './state.js';
 
 export type CwEnv = { Bindings: HttpBindings; Variables: { member: CwMember } };
+
+// Request bodies as ConnectWise 2025.1 describes them (reference/specs/connectwise-2025.1-models.md); any other field,
+// or a field of another JSON type, is refused with 400.
+const reference = z.object({ id: z.number().int() }).passthrough();
+const serviceNote = z
+  .object({
+    id: z.number().int(),
+    ticketId: z.number().int(),
+    text: z.string(),
+    detailDescriptionFlag: z.boolean(),
+    internalAnalysisFlag: z.boolean(),
+    resolutionFlag: z.boolean(),
+    issueFlag: z.boolean(),
+    member: reference,
+    contact: reference,
+    customerUpdatedFlag: z.boolean(),
+    processNotifications: z.boolean(),
+    dateCreated: z.string(),
+    createdBy: z.string(),
+    internalFlag: z.boolean(),
+    externalFlag: z.boolean(),
+    sentimentScore: z.number(),
+    _info: z.record(z.string(), z.unknown()),
+  })
+  .partial()
+  .required({ text: true })
+  .strict();
+// PatchOperation lists op and path; `value` is JSON Patch's (RFC 6902) and the reference's PATCH example carries it.
+const patchOperations = z.array(z.object({ op: z.string(), path: z.string(), value: z.unknown() }).strict()).min(1);
+
+function bodyErrors(error: z.ZodError, resource: string) {
+  return error.issues.slice(0, 5).map((issue) => {
+    const field = issue.code === 'unrecognized_keys' ? issue.keys.join(',') : issue.path.join('.');
+    return { code: issue.code === 'unrecognized_keys' ? 'UnknownField' : 'InvalidField', message: issue.message, resource, field };
+  });
+}
 
 const TICKET_FIELDS: FieldSchema = {
   id: { type: 'number' },
@@ -75,11 +112,11 @@ export function connectWiseApiRoutes(state: ConnectWiseState): Hono<CwEnv> {
   api.patch('/service/tickets/:id', async (c) => {
     const id = ticketIdOf(c);
     if (id === undefined || !state.hasTicket(id)) return notFound(c, 'Ticket', c.req.param('id'));
-    const ops = await c.req.json().catch(() => undefined);
-    if (!Array.isArray(ops) || ops.length === 0) {
-      return cwError(c, 400, 'InvalidObject', 'The request body must be a JSON Patch array.');
+    const ops = patchOperations.safeParse(await c.req.json().catch(() => undefined));
+    if (!ops.success) {
+      return cwError(c, 400, 'InvalidObject', 'The request body must be a JSON Patch array of PatchOperation {op, path, value}.', bodyErrors(ops.error, 'patchOperation'));
     }
-    for (const op of ops as { op?: string; path?: string; value?: unknown }[]) {
+    for (const op of ops.data) {
       const path = String(op.path ?? '').replace(/^\//, '').toLowerCase();
       if (op.op !== 'replace') return cwError(c, 400, 'InvalidObject', `Unsupported patch operation "${op.op}".`);
       if (path === 'status') {
@@ -107,11 +144,10 @@ export function connectWiseApiRoutes(state: ConnectWiseState): Hono<CwEnv> {
   api.post('/service/tickets/:id/notes', async (c) => {
     const id = ticketIdOf(c);
     if (id === undefined || !state.hasTicket(id)) return notFound(c, 'Ticket', c.req.param('id'));
-    const body = (await c.req.json().catch(() => undefined)) as Record<string, unknown> | undefined;
-    if (!body || typeof body !== 'object' || Array.isArray(body)) {
-      return cwError(c, 400, 'InvalidObject', 'serviceNote object is invalid');
-    }
-    if (typeof body.text !== 'string' || body.text.trim() === '') {
+    const parsed = serviceNote.safeParse(await c.req.json().catch(() => undefined));
+    if (!parsed.success) return cwError(c, 400, 'InvalidObject', 'serviceNote object is invalid', bodyErrors(parsed.error, 'serviceNote'));
+    const body = parsed.data as Record<string, unknown> & { text: string };
+    if (body.text.trim() === '') {
       return cwError(c, 400, 'InvalidObject', 'serviceNote object is invalid', [
         { code: 'MissingRequiredField', message: 'text is required.', resource: 'serviceNote', field: 'text' },
       ]);
@@ -168,12 +204,14 @@ export function connectWiseApiRoutes(state: ConnectWiseState): Hono<CwEnv> {
   api.get('/system/info', (c) =>
     c.json({ version: 'v2025.1.10431', isCloud: true, serverTimeZone: 'Eastern Standard Time', cloudRegion: 'NA' }),
   );
-  api.get('/system/myAccount', (c) => {
+  // MyMemberInfo of whoever the call authenticated as: the cookie member, or the API member when keys were sent.
+  api.get('/system/myMembers/info', (c) => {
     const m = c.get('member');
-    return c.json({ id: m.id, identifier: m.identifier, firstName: m.firstName, lastName: m.lastName, officeEmail: m.officeEmail, inactiveFlag: false });
+    return c.json({ id: m.id, identifier: m.identifier, firstName: m.firstName, lastName: m.lastName, fullName: `${m.firstName} ${m.lastName}`, defaultEmail: m.officeEmail, inactiveFlag: false });
   });
 
-  api.all('*', (c) => cwError(c, 404, 'NotFound', 'The requested resource was not found.'));
+  // Described by the API (server.ts checked) but not simulated: say so rather than pretend it does not exist.
+  api.all('*', (c) => c.json({ code: 'NotImplemented', message: `The sandbox does not simulate ${c.req.method} ${c.req.path}.` }, 501));
   return api;
 }
 

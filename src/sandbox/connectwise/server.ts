@@ -4,6 +4,7 @@ import { getCookie } from 'hono/cookie';
 import { hostedHostPage } from './hosted-host.js';
 import { cwError } from './listing.js';
 import { connectWiseApiRoutes, type CwEnv } from './routes.js';
+import { describedByConnectWise } from './spec.js';
 import { ConnectWiseState, type ConnectWiseSeed } from './state.js';
 import { FaultInjector, faultLayer } from '../faults.js';
 import { listen, systemClock, type Clock, type ListenOptions } from '../http.js';
@@ -61,12 +62,20 @@ export async function startConnectWiseServer(opts: ConnectWiseServerOptions): Pr
   app.get('/hosted-host', (c) => hostedHostPage(c, state, siteHost));
 
   app.use('/:codebase/apis/3.0/*', async (c, next) => {
+    const base = `/${c.req.param('codebase')}/apis/3.0`;
     // A stale codebase answers 404, which is the clients' cue to re-discover (reference: hosted codebases change).
     if (`${c.req.param('codebase')}/` !== state.codebase) return cwError(c, 404, 'NotFound', 'The requested resource was not found.');
+    // Only what ConnectWise's published API describes exists (spec.ts).
+    const verdict = describedByConnectWise(c.req.method, c.req.path.slice(base.length));
+    if (verdict.kind === 'no-such-path') return cwError(c, 404, 'NotFound', 'The requested resource was not found.');
+    if (verdict.kind === 'wrong-method') {
+      c.header('Allow', verdict.allow.join(', '));
+      return cwError(c, 405, 'MethodNotAllowed', `The requested resource does not support http method '${c.req.method}'.`);
+    }
     if (!clientIdOk(c.req.header('clientId'))) {
       return cwError(c, 401, 'Unauthorized', 'A valid clientId header is required (developer.connectwise.com).');
     }
-    const member = authenticate(c.req.header('authorization'), c.req.path, (name) => getCookie(c, name));
+    const member = authenticate(c.req.header('authorization'), c.req.path.slice(base.length), (name) => getCookie(c, name));
     if (!member) return cwError(c, 401, 'Unauthorized', 'The request requires authentication.');
     // The sandbox is stricter than the service here: without the vnd type first, real endpoints silently change
     // behaviour (the reference: tickets stop including project tickets), so refusing makes that client bug visible.
@@ -84,23 +93,29 @@ export async function startConnectWiseServer(opts: ConnectWiseServerOptions): Pr
     return header !== undefined && header.toLowerCase() === state.seed.clientId.toLowerCase();
   }
 
-  /** Basic API-member keys on every path; the Hosted API cookies only on the cheap identity endpoints. */
+  /**
+   * API-member keys (Basic) on every path: with them, every call is the API member's, cookies or not — so
+   * `/system/myMembers/info` then names the API member, never the technician. Without them, the Hosted API member
+   * cookies (reference/specs/connectwise-hosted-api-evidence.md §4: `companyName`, `memberId`, `memberHash` and
+   * `memberContext`, all required) on the identity reads only, never on ticket data.
+   */
   function authenticate(authorization: string | undefined, path: string, cookie: (name: string) => string | undefined) {
-    const basic = /^Basic\s+(.+)$/i.exec(authorization ?? '');
-    if (basic) {
+    if (authorization !== undefined) {
+      const basic = /^Basic\s+(.+)$/i.exec(authorization);
+      if (!basic) return undefined;
       const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
       const expected = `${state.seed.companyId}+${state.seed.publicKey}:${state.seed.privateKey}`;
       const [company = '', ...rest] = decoded.split('+');
       const ok = company.toLowerCase() === state.seed.companyId.toLowerCase() && rest.join('+') === expected.slice(expected.indexOf('+') + 1);
       return ok ? state.member(state.seed.apiMember) : undefined;
     }
-    if (!/\/system\/(myAccount|info)$/i.test(path)) return undefined;
+    if (path !== '/system/myMembers/info' && path !== '/system/info') return undefined;
     const member = state.member(cookie('memberId') ?? '');
     const valid =
       member !== undefined &&
       (cookie('companyName') ?? '').toLowerCase() === state.seed.companyId.toLowerCase() &&
       cookie('memberHash') === member.memberHash &&
-      cookie('memberContext') === 'web';
+      cookie('memberContext') === state.memberContext(member);
     return valid ? member : undefined;
   }
 

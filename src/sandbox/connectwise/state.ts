@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Clock } from '../http.js';
 
 /** Seed data and in-memory state of the simulated ConnectWise PSA. Shapes follow reference/connectwise.md. */
@@ -95,6 +96,7 @@ export class ConnectWiseState {
   private readonly tickets = new Map<number, TicketRecord>();
   private readonly notesByTicket = new Map<number, CwNote[]>();
   private nextNoteId = 900_001;
+  private readonly memberContexts = new Map<number, string>();
 
   constructor(readonly seed: ConnectWiseSeed, private readonly clock: Clock) {
     this.codebase = seed.codebase;
@@ -204,6 +206,19 @@ export class ConnectWiseState {
 
   member(identifier: string): CwMember | undefined {
     return this.members.find((m) => m.identifier.toLowerCase() === identifier.toLowerCase());
+  }
+
+  /**
+   * The memberContext the Hosted API hands a page for this member, as the cookie check expects it back (ConnectWise
+   * refuses the check without it; real values are short, some only 3 characters). Random per simulated world.
+   */
+  memberContext(member: CwMember): string {
+    let context = this.memberContexts.get(member.id);
+    if (!context) {
+      context = randomBytes(6).toString('base64url');
+      this.memberContexts.set(member.id, context);
+    }
+    return context;
   }
 
   private touch(ticketId: number): void {
