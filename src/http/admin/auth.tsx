@@ -4,20 +4,30 @@ import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Services } from '../../services.js';
-import { createAttemptThrottle } from '../attempt-throttle.js';
+import { createAttemptThrottle, createInFlightLimit } from '../attempt-throttle.js';
 import { safeEqual } from '../button-auth.js';
 import { clientAddress } from '../client-address.js';
 import type { AdminEnv } from './context.js';
 import { CSRF_FIELD, Layout, Notice, TextField } from './layout.js';
-import { verifyPassword } from './passwords.js';
+import { parsePasswordHash, verifyPassword } from './passwords.js';
 import { SESSION_TTL_MS, createSessionStore, type SessionStore } from './sessions.js';
 import { isHttps, isSameOrigin } from './security.js';
 
-/** Failures allowed per window before sign-in is refused outright (the password is then not even checked). */
-export const SIGN_IN_LIMITS = { perAccount: 5, perAddress: 20, windowMs: 15 * 60 * 1000 };
+/**
+ * Sign-in limits. Failures lock a (username, source address) pair for the window — only whoever failed, never the
+ * admin signing in from elsewhere; every attempt is counted before the password is hashed, so a concurrent burst gets
+ * no more checks than a patient caller. A spray from many addresses meets the global slow-down (failures per minute,
+ * all sources together), which passes within a minute. At most `concurrentChecks` scrypt hashes run at once; beyond
+ * that the answer is an immediate 429, not a queue behind an attacker's burst.
+ */
+export const SIGN_IN_LIMITS = { perAccountAndSource: 5, windowMs: 15 * 60 * 1000, globalFailuresPerMinute: 30, concurrentChecks: 2 };
 
 /** A placeholder hash so a wrong username costs the same scrypt work as a wrong password (no username oracle). */
-const DECOY_HASH = `scrypt$32768$8$1$${Buffer.alloc(16, 1).toString('base64')}$${Buffer.alloc(32, 2).toString('base64')}`;
+function decoyHashLike(hash: string | undefined): string {
+  const parsed = hash ? parsePasswordHash(hash) : null;
+  const { N, r, p } = parsed ?? { N: 32768, r: 8, p: 1 };
+  return `scrypt$${N}$${r}$${p}$${Buffer.alloc(16, 1).toString('base64')}$${Buffer.alloc(32, 2).toString('base64')}`;
+}
 
 /** `__Host-` cookies are pinned to this host and path "/" and need Secure: used whenever we are served over https. */
 function cookieNames(secure: boolean) {
@@ -54,8 +64,10 @@ export function adminAuth(services: Services): AdminAuth {
   const names = cookieNames(secure);
   const sessions = createSessionStore(services.storage.db, services.now);
   const clock = () => services.now().getTime();
-  const accountThrottle = createAttemptThrottle({ maxFailures: SIGN_IN_LIMITS.perAccount, windowMs: SIGN_IN_LIMITS.windowMs, now: clock });
-  const addressThrottle = createAttemptThrottle({ maxFailures: SIGN_IN_LIMITS.perAddress, windowMs: SIGN_IN_LIMITS.windowMs, now: clock });
+  const pairThrottle = createAttemptThrottle({ maxFailures: SIGN_IN_LIMITS.perAccountAndSource, windowMs: SIGN_IN_LIMITS.windowMs, now: clock });
+  const globalThrottle = createAttemptThrottle({ maxFailures: SIGN_IN_LIMITS.globalFailuresPerMinute, windowMs: 60_000, now: clock });
+  const checks = createInFlightLimit({ max: SIGN_IN_LIMITS.concurrentChecks });
+  const decoyHash = decoyHashLike(config.admin.passwordHash);
   const cookieBase = { httpOnly: true, secure, sameSite: 'Strict' as const, path: '/' };
 
   const signInPage = (c: Context<AdminEnv>, opts: { error?: string; username?: string; next?: string; status?: 200 | 400 | 401 | 403 | 429 }) => {
@@ -111,23 +123,53 @@ export function adminAuth(services: Services): AdminAuth {
     }
     if (!config.admin.passwordHash) return signInPage(c, {});
 
-    const address = `address:${clientAddress(c, config.server.trustProxy)}`;
-    const account = `account:${username.toLowerCase()}`;
-    if (addressThrottle.blocked(address) || accountThrottle.blocked(account)) {
-      logger.warn({ address, account }, 'admin sign-in throttled');
-      c.header('Retry-After', String(Math.ceil(SIGN_IN_LIMITS.windowMs / 1000)));
-      return signInPage(c, { username, next, status: 429, error: 'Too many failed sign-ins. Wait 15 minutes and try again.' });
+    const address = clientAddress(c, config.server.trustProxy);
+    const account = username.toLowerCase();
+    // Every refusal below happens before any await: the attempt is counted (or refused) synchronously.
+    const tooMany = (retryAfterSeconds: number, error: string) => {
+      c.header('Retry-After', String(retryAfterSeconds));
+      return signInPage(c, { username, next, status: 429, error });
+    };
+    const pair = pairThrottle.reserve(`${account} ${address}`);
+    if (!pair.allowed) {
+      logger.warn({ address, account }, 'admin sign-in throttled: too many failures for this account from this address');
+      const minutes = Math.ceil(pair.retryAfterSeconds / 60);
+      return tooMany(pair.retryAfterSeconds, `Too many failed sign-ins for this account from your address. Wait ${minutes} minute${minutes === 1 ? '' : 's'} and try again.`);
     }
+    const global = globalThrottle.reserve('all');
+    if (!global.allowed) {
+      pair.release();
+      logger.warn({ address, account }, 'admin sign-in slowed: many failed sign-ins from many addresses');
+      return tooMany(global.retryAfterSeconds, `Many sign-ins have failed in the last minute, so sign-in is slowed down. Try again in ${global.retryAfterSeconds} seconds.`);
+    }
+    const leave = checks.enter();
+    if (!leave) {
+      pair.release();
+      global.release();
+      return tooMany(1, 'The connector is busy checking other sign-ins. Try again in a moment.');
+    }
+    let passwordMatches = false;
     const nameMatches = safeEqual(username, config.admin.username);
-    const passwordMatches = await verifyPassword(text('password'), nameMatches ? config.admin.passwordHash : DECOY_HASH);
-    if (!nameMatches || !passwordMatches) {
-      addressThrottle.fail(address);
-      accountThrottle.fail(account);
-      logger.warn({ address, account }, 'admin sign-in failed');
-      return signInPage(c, { username, next, status: 401, error: 'The username or password is wrong.' });
+    try {
+      passwordMatches = await verifyPassword(text('password'), nameMatches ? config.admin.passwordHash : decoyHash);
+    } finally {
+      leave();
     }
-    addressThrottle.succeed(address);
-    accountThrottle.succeed(account);
+    if (!nameMatches || !passwordMatches) {
+      pair.fail();
+      global.fail();
+      logger.warn({ address, account, attemptsLeft: pair.remainingAfterThis }, 'admin sign-in failed');
+      const left = pair.remainingAfterThis;
+      const warning =
+        left === 0
+          ? ` Sign-in for this account from your address is now paused for ${Math.round(SIGN_IN_LIMITS.windowMs / 60_000)} minutes.`
+          : left <= 2
+            ? ` ${left} attempt${left === 1 ? '' : 's'} left before sign-in for this account from your address is paused.`
+            : '';
+      return signInPage(c, { username, next, status: 401, error: `The username or password is wrong.${warning}` });
+    }
+    pair.succeed();
+    global.release();
     // Rotation: whatever session id the browser brought is ended, and a new one is made (no session fixation).
     const previous = getCookie(c, names.session);
     if (previous) sessions.destroy(previous);
