@@ -60,18 +60,29 @@ export function createLogger(opts: { level: string; destination?: DestinationStr
   );
 }
 
-/** Error details safe for logs: name, code, status and message, never bodies or headers (which may hold tokens). */
-export function errorForLog(error: unknown): Record<string, unknown> {
+/**
+ * Error details safe for logs: name, code, status and message, never bodies or headers (which may hold tokens). An
+ * unexpected error — anything but an AppError, or an AppError coded INTERNAL — keeps its stack (first lines) and its
+ * cause, because that is where the bug is; an expected AppError (a refusal, an upstream being down) is its code and
+ * sentence only.
+ */
+export function errorForLog(error: unknown, depth = 0): Record<string, unknown> {
   if (!(error instanceof Error)) return { message: String(error) };
-  const e = error as Error & { code?: unknown; status?: unknown; statusCode?: unknown };
+  const e = error as Error & { code?: unknown; status?: unknown; statusCode?: unknown; extra?: { cause?: unknown } };
+  const expected = e.name === 'AppError' && e.code !== 'INTERNAL';
+  const cause = e.name === 'AppError' ? e.extra?.cause : e.cause;
   return {
     name: e.name,
     message: e.message.slice(0, 500),
     ...(typeof e.code === 'string' || typeof e.code === 'number' ? { code: e.code } : {}),
     ...(typeof e.status === 'number' ? { status: e.status } : {}),
     ...(typeof e.statusCode === 'number' ? { status: e.statusCode } : {}),
+    ...(!expected && e.stack ? { stack: e.stack.split('\n').slice(0, STACK_LINES).join('\n') } : {}),
+    ...(!expected && cause !== undefined && depth < 2 ? { cause: errorForLog(cause, depth + 1) } : {}),
   };
 }
+
+const STACK_LINES = 16;
 
 /**
  * Sandbox mode's log lines: one short line each ("12:04:31 INFO  TAP issued psa=halo ticketId=2012"), written
