@@ -9,6 +9,8 @@ import { companyPageRoutes, notFoundPage } from './company-page.js';
 import { createCompanyDirectory } from './company-directory.js';
 import type { AdminEnv } from './context.js';
 import { healthRoutes } from './health.js';
+import { onboardingRoutes } from './onboarding.js';
+import { setupCheckRoutes } from './setup-check.js';
 import { Layout, Notice } from './layout.js';
 import { CSV_MAX_BYTES } from './mappings-csv.js';
 import { mappingsPageRoutes } from './mappings-page.js';
@@ -55,6 +57,8 @@ export function adminRoutes(services: Services) {
   app.route('/', mappingsPageRoutes(services));
   app.route('/', auditRoutes(services));
   app.route('/', healthRoutes(services));
+  app.route('/', onboardingRoutes(services));
+  app.route('/', setupCheckRoutes(services));
   // Anything else under /admin is a page that does not exist (signed in: an HTML answer, not problem+json).
   app.all('/admin/*', (c) => notFoundPage(c, 'There is no admin page at this address.'));
   return app;

@@ -1,5 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import type { Child, FC } from 'hono/jsx';
+import { DateTime } from 'luxon';
 import type { AdminSession } from './sessions.js';
 
 /**
@@ -8,14 +9,16 @@ import type { AdminSession } from './sessions.js';
  */
 export const CSRF_FIELD = '_csrf';
 
-type Section = 'companies' | 'suggestions' | 'mappings' | 'audit' | 'health' | 'none';
+type Section = 'companies' | 'suggestions' | 'mappings' | 'onboarding' | 'audit' | 'health' | 'setup' | 'none';
 
 const NAV: { section: Section; href: string; label: string }[] = [
   { section: 'companies', href: '/admin/companies', label: 'Companies' },
   { section: 'suggestions', href: '/admin/suggestions', label: 'Suggestions' },
   { section: 'mappings', href: '/admin/mappings', label: 'Import / export' },
+  { section: 'onboarding', href: '/admin/onboarding', label: 'Onboarding' },
   { section: 'audit', href: '/admin/audit', label: 'Audit' },
   { section: 'health', href: '/admin/health', label: 'Health' },
+  { section: 'setup', href: '/admin/setup', label: 'Setup check' },
 ];
 
 export const Layout: FC<{ title: string; session?: AdminSession | undefined; section?: Section; children?: Child }> = ({
@@ -181,6 +184,30 @@ export function formatInstant(iso: string | null | undefined): string {
   if (Number.isNaN(d.getTime())) return iso;
   return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
+
+/**
+ * An instant in the customer's zone, short enough for a table cell ("2026-12-07 08:00 CET"), with the UTC instant for
+ * the hover title. Falls back to UTC for a missing or unknown zone.
+ */
+export function localInstant(iso: string | null | undefined, zone: string | null | undefined): { text: string; utc: string } | undefined {
+  if (!iso) return undefined;
+  const at = DateTime.fromISO(iso, { zone: 'utc' });
+  if (!at.isValid) return { text: iso, utc: iso };
+  const local = zone ? at.setZone(zone) : at;
+  const shown = local.isValid ? local : at;
+  return { text: shown.toFormat('yyyy-LL-dd HH:mm ZZZZ', { locale: 'en-US' }), utc: formatInstant(iso) };
+}
+
+/** A <time> element showing the local time, with UTC on hover; never wraps inside a table cell. */
+export const LocalTime: FC<{ iso: string | null | undefined; zone: string | null | undefined }> = ({ iso, zone }) => {
+  const t = localInstant(iso, zone);
+  if (!t) return <>—</>;
+  return (
+    <time class="nowrap" datetime={iso ?? undefined} title={t.utc}>
+      {t.text}
+    </time>
+  );
+};
 
 /** Builds a query string from the non-empty values. */
 export function query(params: Record<string, string | number | undefined>): string {

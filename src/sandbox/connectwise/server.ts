@@ -1,6 +1,7 @@
 import type { HttpBindings } from '@hono/node-server';
 import { Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
+import { connectWiseBoardRoutes } from './boards.js';
 import { hostedHostPage } from './hosted-host.js';
 import { cwError } from './listing.js';
 import { connectWiseApiRoutes, type CwEnv } from './routes.js';
@@ -86,6 +87,7 @@ export async function startConnectWiseServer(opts: ConnectWiseServerOptions): Pr
     c.set('member', member);
     await next();
   });
+  app.route('/:codebase/apis/3.0', connectWiseBoardRoutes(state));
   app.route('/:codebase/apis/3.0', connectWiseApiRoutes(state));
   app.all('*', (c) => cwError(c, 404, 'NotFound', 'The requested resource was not found.'));
 
