@@ -20,7 +20,8 @@ export const ERROR_CATALOGUE = {
   USER_NOT_FOUND: { status: 422, title: 'User not found', explain: 'No account with this UPN exists in the mapped tenant yet; create or sync the account, then try again.' },
   USER_DISABLED: { status: 422, title: 'Account disabled', explain: 'The account is disabled (sign-in blocked); enable it in Entra before issuing a pass.' },
   USER_GUEST: { status: 422, title: 'Guest account', explain: 'The account is an external guest; a Temporary Access Pass cannot be issued to guests.' },
-  USER_PRIVILEGED: { status: 422, title: 'Privileged account', explain: 'The account holds an Entra directory role; issue its pass by hand, or an admin must allow privileged accounts for this company.' },
+  USER_PRIVILEGED: { status: 422, title: 'Privileged account', explain: 'The account holds or can activate an Entra directory role; issue its pass by hand, or an admin must allow privileged accounts for this company.' },
+  ROLE_CHECK_FAILED: { status: 502, title: 'Role check failed', explain: 'Whether the account holds an Entra directory role could not be established, so no pass was issued; try again, and check the connector\'s admin consent for RoleManagement.Read.Directory in the tenant.' },
   POLICY_DISABLED: { status: 422, title: 'TAP disabled by policy', explain: 'The Temporary Access Pass method is disabled in this tenant\'s authentication methods policy, or the user is not in its targets; enable it in Entra (Protection → Authentication methods).' },
   START_DATE_INVALID: { status: 422, title: 'Unclear start date', explain: 'The start date could not be read without guessing; write it as YYYY-MM-DD (for example 2026-12-01).' },
   USER_HAS_LIVE_PASS: { status: 409, title: 'User already holds a pass', explain: 'The user already holds a live Temporary Access Pass, and a new one would silently replace it; ask again with reissue to replace it.' },
@@ -32,6 +33,7 @@ export const ERROR_CATALOGUE = {
   UPSTREAM_THROTTLED: { status: 429, title: 'Throttled upstream', explain: 'Microsoft or the PSA is throttling requests; wait a minute and try again — no pass was issued.' },
   UPSTREAM_UNAVAILABLE: { status: 503, title: 'Upstream unavailable', explain: 'Microsoft Graph or the PSA did not answer; try again shortly — no pass was issued.' },
   PSA_ERROR: { status: 502, title: 'PSA error', explain: 'The PSA refused the connector\'s request; check the API member / application permissions.' },
+  DATABASE_UNAVAILABLE: { status: 503, title: 'Database unavailable', explain: 'The connector\'s database file was deleted or replaced while it was running, so nothing can be saved; restore the data folder (or the backup) and restart the connector.' },
   INTERNAL: { status: 500, title: 'Internal error', explain: 'The connector failed unexpectedly; the log has the request id.' },
 } as const satisfies Record<string, { status: number; title: string; explain: string }>;
 
@@ -69,6 +71,7 @@ export const REFUSAL_CODES = new Set<ErrorCode>([
   'USER_DISABLED',
   'USER_GUEST',
   'USER_PRIVILEGED',
+  'ROLE_CHECK_FAILED',
   'POLICY_DISABLED',
   'START_DATE_INVALID',
   'LIFETIME_INVALID',

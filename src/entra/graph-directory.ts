@@ -8,8 +8,9 @@ import { graphErrorToAppError, graphStatus, type GraphCallContext } from './grap
 import * as schema from './graph-schemas.js';
 import { createEntraFetch, type Fetch } from './http.js';
 import { assertMethodId, assertTenantId, userPath } from './paths.js';
-import type { AuthenticationMethod, CreatedTap, DirectoryRole, EntraDirectory, EntraUser, PartnerCustomer, TapMethod, TapPolicy, TenantOrganization } from './port.js';
+import type { AuthenticationMethod, CreatedTap, EntraDirectory, EntraUser, PartnerCustomer, TapMethod, TapPolicy, TenantOrganization } from './port.js';
 import { DEFAULT_READ_RETRY, retryRead, type ReadRetryPolicy } from './read-retry.js';
+import { probeRoleReads, readRoleHoldings, type RoleReadTools } from './role-holdings.js';
 import { createSharedCache } from './shared-cache.js';
 import { createTenantResolver } from './tenant-discovery.js';
 import { createTokenProvider, type TokenProvider } from './token-provider.js';
@@ -26,6 +27,11 @@ export interface EntraDirectoryOptions {
   readRetry?: Partial<typeof DEFAULT_READ_RETRY>;
   /** Defaults to an MSAL provider built from `config`. */
   tokens?: TokenProvider;
+  /**
+   * The role check in a tenant without Entra ID P2, where Graph refuses the PIM eligibility read: treat it as having no
+   * eligible roles (the default; Microsoft removes eligibilities when the licence ends) or refuse every pass there.
+   */
+  pimUnlicensed?: 'no-eligible-roles' | 'refuse';
 }
 
 type CallContext = Omit<GraphCallContext, 'now'>;
@@ -87,12 +93,23 @@ export function createEntraDirectory(opts: EntraDirectoryOptions): EntraDirector
     shape: S,
     first: GraphRequest,
     headers: Record<string, string> = {},
+    recover?: (error: unknown) => z.infer<S>['value'] | undefined,
   ): Promise<z.infer<S>['value']> => {
+    assertTenantId(ctx.tenantId);
     const items: unknown[] = [];
     let request: GraphRequest | undefined = first.headers(headers);
     for (let page = 0; request && page < MAX_PAGES; page++) {
       const current: GraphRequest = request;
-      const body = parse(shape, await send(ctx, () => current.get()), ctx);
+      let answer: unknown;
+      try {
+        answer = await withRetry(() => current.get());
+      } catch (error) {
+        // A caller may know what one particular failure of the first page means (e.g. no PIM licence: no eligibility).
+        const recovered = page === 0 ? recover?.(error) : undefined;
+        if (recovered) return recovered;
+        throw fail(error, ctx);
+      }
+      const body = parse(shape, answer, ctx);
       items.push(...body.value);
       const next = body['@odata.nextLink'];
       request = next ? graph(ctx.tenantId).api(next).headers(headers) : undefined;
@@ -100,6 +117,18 @@ export function createEntraDirectory(opts: EntraDirectoryOptions): EntraDirector
     // A cut-off list could hide a privileged role, so too many pages is an error rather than a partial answer.
     if (request) throw new AppError('INTERNAL', `Microsoft Graph returned more than ${MAX_PAGES} pages to ${ctx.action} in tenant ${ctx.tenantId}.`);
     return items as z.infer<S>['value'];
+  };
+
+  const pimUnlicensedLogged = new Set<string>();
+  const roleReads: RoleReadTools = {
+    api: (tenantId, path) => graph(tenantId).api(path),
+    readAllPages,
+    pimUnlicensed: opts.pimUnlicensed ?? 'no-eligible-roles',
+    onPimUnlicensed: (tenantId) => {
+      if (pimUnlicensedLogged.has(tenantId)) return;
+      pimUnlicensedLogged.add(tenantId);
+      logger.info({ tenantId }, 'tenant has no Entra ID P2 licence: no PIM eligibility to check (ENTRA_PIM_UNLICENSED)');
+    },
   };
 
   return {
@@ -115,12 +144,14 @@ export function createEntraDirectory(opts: EntraDirectoryOptions): EntraDirector
       }
     },
 
-    async getDirectoryRoles(tenantId, userId) {
-      const ctx = { tenantId, action: "read the user's directory roles", permission: 'Directory.Read.All', userScoped: true };
-      // Transitive: also roles held through role-assignable groups. The cast segment needs ConsistencyLevel (reference).
-      const first = graph(tenantId).api(`${userPath(userId)}/transitiveMemberOf/microsoft.graph.directoryRole`);
-      const roles = await readAllPages(ctx, schema.directoryRolePageSchema, first, { ConsistencyLevel: 'eventual' });
-      return roles.map((r): DirectoryRole => ({ id: r.id, displayName: r.displayName ?? '', roleTemplateId: r.roleTemplateId ?? '' }));
+    getRoleHoldings: (tenantId, userId) => {
+      assertTenantId(tenantId);
+      return readRoleHoldings(roleReads, tenantId, userId);
+    },
+
+    checkRoleReads: (tenantId) => {
+      assertTenantId(tenantId);
+      return probeRoleReads(roleReads, tenantId);
     },
 
     getOrganization(tenantId, options) {

@@ -12,12 +12,39 @@ export const userSchema = z.object({
   userType: z.string().nullable().optional(),
 });
 
-export const directoryRolePageSchema = z.object({
+/**
+ * `/users/{id}/transitiveMemberOf`: groups, administrative units and directory roles mixed. `@odata.type` is required —
+ * an object whose type is unknown cannot be ruled out as a role, so such an answer fails the (fail-closed) role check.
+ */
+export const directoryObjectPageSchema = z.object({
   value: z.array(
     z.object({
+      '@odata.type': z.string().min(1),
       id: z.string().min(1),
       displayName: z.string().nullable().optional(),
       roleTemplateId: z.string().nullable().optional(),
+      isAssignableToRole: z.boolean().nullable().optional(),
+    }),
+  ),
+  ...nextLink,
+});
+
+/** roleAssignments and roleEligibilityScheduleInstances, with `$expand=roleDefinition`. */
+export const roleGrantPageSchema = z.object({
+  value: z.array(
+    z.object({
+      principalId: z.string().min(1),
+      roleDefinitionId: z.string().min(1),
+      directoryScopeId: z.string().nullable().optional(),
+      appScopeId: z.string().nullable().optional(),
+      roleDefinition: z
+        .object({
+          displayName: z.string().nullable().optional(),
+          isBuiltIn: z.boolean().nullable().optional(),
+          templateId: z.string().nullable().optional(),
+        })
+        .nullable()
+        .optional(),
     }),
   ),
   ...nextLink,
@@ -89,7 +116,6 @@ export const authenticationMethodPageSchema = z.object({
   ),
   ...nextLink,
 });
-
 
 export const partnerCustomerPageSchema = z.object({
   value: z.array(z.object({ tenantId: z.string().min(1), displayName: z.string().nullable().optional() })),

@@ -8,10 +8,24 @@ export interface EntraUser {
   userType: 'Member' | 'Guest' | string;
 }
 
-export interface DirectoryRole {
-  id: string;
-  displayName: string;
+/** One directory role a user holds or can activate, and how (issue 10): what a refusal note names. */
+export interface RoleHolding {
+  roleName: string;
+  /** Lower-case; a custom role's id. */
   roleTemplateId: string;
+  customRole: boolean;
+  /** Active now, or PIM-eligible (whoever signs in as the user can activate it). */
+  assignment: 'active' | 'eligible';
+  /** `/` = tenant-wide; `/administrativeUnits/{id}` or another directory object; `app:{appScopeId}`. */
+  directoryScopeId: string;
+  /** `membership`: listed by transitiveMemberOf only (not yet by roleManagement). */
+  heldVia: { kind: 'direct' } | { kind: 'group'; groupId: string; groupName: string } | { kind: 'membership' };
+}
+
+/** What the admin connection test learns about the role reads. */
+export interface RoleReadAccess {
+  /** `unlicensed`: no Entra ID P2 in the tenant, so no PIM eligibility can exist (see ENTRA_PIM_UNLICENSED). */
+  eligibility: 'readable' | 'unlicensed' | 'unlicensed-refusing';
 }
 
 export interface TenantOrganization {
@@ -80,8 +94,13 @@ export interface PartnerCustomer {
  */
 export interface EntraDirectory {
   getUser(tenantId: string, userPrincipalNameOrId: string): Promise<EntraUser | null>;
-  /** Directory roles held directly or through groups (transitive). */
-  getDirectoryRoles(tenantId: string, userId: string): Promise<DirectoryRole[]>;
+  /**
+   * Every directory role the user (by object id) holds or can activate: active or PIM-eligible, tenant-wide or scoped,
+   * built-in or custom, directly or through a role-assignable group. Throws if any read fails (callers refuse).
+   */
+  getRoleHoldings(tenantId: string, userId: string): Promise<RoleHolding[]>;
+  /** The admin connection test: reads the roleManagement endpoints once, so missing consent shows there. */
+  checkRoleReads(tenantId: string): Promise<RoleReadAccess>;
   /** Cached per tenant for TAP_POLICY_CACHE_SECONDS; `fresh` reads Graph now (admin connection test). */
   getOrganization(tenantId: string, options?: { fresh?: boolean }): Promise<TenantOrganization>;
   /** Cached per tenant for TAP_POLICY_CACHE_SECONDS; `fresh` reads Graph now (admin connection test). */

@@ -6,6 +6,7 @@ import type { TenantMapping } from '../db/mappings.js';
 import type { Issuance } from '../db/issuances.js';
 import type { Logger } from '../logger.js';
 import { errorForLog } from '../logger.js';
+import { refuseIfPrivileged } from './privileged.js';
 import { clampLifetime, decideUsableOnce, normaliseUpn, type LifetimeDecision, type UsableOnceDecision } from './rules.js';
 import { activationInstant, addMinutes } from './time.js';
 
@@ -90,19 +91,12 @@ export async function issueTemporaryAccessPass(
     if (!upn) throw new AppError('USER_NOT_IDENTIFIED', `"${request.userPrincipalName.slice(0, 80)}" is not a user principal name (user@domain).`);
     audit.userPrincipalName = upn;
 
-    // The three reads are independent (roles can be asked by UPN), so they go out together.
-    const [user, roles, policy] = await Promise.all([
-      deps.entra.getUser(mapping.tenantId, upn),
-      mapping.allowPrivileged ? Promise.resolve([]) : deps.entra.getDirectoryRoles(mapping.tenantId, upn).catch(rolesLookupFailure),
-      deps.entra.getTapPolicy(mapping.tenantId),
-    ]);
+    // The user and the policy are independent reads; the role reads need the user's object id (privileged.ts).
+    const [user, policy] = await Promise.all([deps.entra.getUser(mapping.tenantId, upn), deps.entra.getTapPolicy(mapping.tenantId)]);
     if (!user) throw new AppError('USER_NOT_FOUND', `No account ${upn} exists in ${mapping.tenantName ?? 'the mapped tenant'} yet; create or sync it, then try again.`);
     const refusalFor = userRefusal(user);
     if (refusalFor) throw refusalFor;
-    if (roles instanceof AppError) throw roles;
-    if (roles.length > 0) {
-      throw new AppError('USER_PRIVILEGED', `${upn} holds the directory role ${roles.map((r) => r.displayName).join(', ')}; issue its pass by hand, or an admin must allow privileged accounts for this company.`);
-    }
+    if (!mapping.allowPrivileged) await refuseIfPrivileged(deps.entra, mapping.tenantId, user, upn);
     if (policy.state !== 'enabled') throw new AppError('POLICY_DISABLED');
     await deps.beforeCreate?.(user);
 
@@ -146,13 +140,6 @@ export async function issueTemporaryAccessPass(
     if (!(error instanceof AppError)) deps.logger.error({ err: errorForLog(error), issuanceId }, 'issuance failed unexpectedly');
     return refuse(appError);
   }
-}
-
-function rolesLookupFailure(error: unknown): AppError | [] {
-  // A user that does not exist yet has no roles; getUser reports it properly.
-  if (error instanceof AppError && error.code === 'USER_NOT_FOUND') return [];
-  if (error instanceof AppError) return error;
-  return new AppError('INTERNAL', undefined, { cause: error });
 }
 
 function userRefusal(user: EntraUser): AppError | undefined {

@@ -9,8 +9,6 @@ const SELECT = { $select: 'id,userPrincipalName,displayName,accountEnabled,userT
 const adele = { id: 'aaaaaaaa-0000-4000-8000-000000000001', userPrincipalName: 'adele@contoso.com', displayName: 'Adele Vance', accountEnabled: true, userType: 'Member' };
 const POLICY_PATH = `${V1}/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass`;
 const policy = { state: 'enabled', defaultLifetimeInMinutes: 60, defaultLength: 8, minimumLifetimeInMinutes: 60, maximumLifetimeInMinutes: 480, isUsableOnce: false };
-const globalAdmin = { id: 'role-1', displayName: 'Global Administrator', roleTemplateId: '62e90394-69f5-4237-9190-012177145e10' };
-const authAdmin = { id: 'role-2', displayName: 'Authentication Administrator', roleTemplateId: 'c4e39bd9-1100-46d3-8c65-fb160da0071f' };
 
 describe('reading users', () => {
   it("sends the tenant's bearer token to the custom Graph base and maps the user", async () => {
@@ -70,40 +68,6 @@ describe('reading users', () => {
     expect(error.detail).toContain(TENANT_A);
     expect(error.detail).toContain('User.Read.All');
     expect(error.detail).not.toContain('Insufficient privileges');
-  });
-});
-
-describe('directory roles', () => {
-  it('asks transitively with ConsistencyLevel: eventual and follows nextLink', async () => {
-    const { entra } = directory();
-    const path = `${V1}/users/adele@contoso.com/transitiveMemberOf/microsoft.graph.directoryRole`;
-    nock(GRAPH, { reqheaders: { consistencylevel: 'eventual' } })
-      .get(path)
-      .reply(200, { value: [globalAdmin], '@odata.nextLink': `${GRAPH}${path}?$skiptoken=page2` })
-      .get(path)
-      .query({ $skiptoken: 'page2' })
-      .reply(200, { value: [authAdmin] });
-
-    const roles = await entra.getDirectoryRoles(TENANT_A, 'adele@contoso.com');
-
-    expect(roles.map((r) => r.roleTemplateId)).toEqual([globalAdmin.roleTemplateId, authAdmin.roleTemplateId]);
-    expect(nock.isDone()).toBe(true);
-  });
-
-  it('reports a missing user as USER_NOT_FOUND', async () => {
-    const { entra } = directory();
-    nock(GRAPH).get(`${V1}/users/nobody@contoso.com/transitiveMemberOf/microsoft.graph.directoryRole`).reply(404, graphError('Request_ResourceNotFound', 'gone'));
-
-    await expectAppError(entra.getDirectoryRoles(TENANT_A, 'nobody@contoso.com'), 'USER_NOT_FOUND');
-  });
-
-  it('does not send the token to a nextLink on another host', async () => {
-    const { entra, tokens } = directory();
-    const path = `${V1}/users/${adele.id}/transitiveMemberOf/microsoft.graph.directoryRole`;
-    nock(GRAPH).get(path).reply(200, { value: [globalAdmin], '@odata.nextLink': `https://evil.example${path}?$skiptoken=x` });
-
-    await expectAppError(entra.getDirectoryRoles(TENANT_A, adele.id), 'INTERNAL');
-    expect(tokens.calls).toHaveLength(1);
   });
 });
 

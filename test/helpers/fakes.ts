@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { AppError } from '../../src/errors.js';
-import type { AuthenticationMethod, CreatedTap, CreateTapRequest, DirectoryRole, EntraDirectory, EntraUser, PartnerCustomer, TapMethod, TapPolicy, TenantOrganization } from '../../src/entra/port.js';
+import type { AuthenticationMethod, CreatedTap, CreateTapRequest, EntraDirectory, EntraUser, RoleHolding, PartnerCustomer, TapMethod, TapPolicy, TenantOrganization } from '../../src/entra/port.js';
 import type { OnboardingPage, PrivateNote, PsaCompany, PsaConnector, PsaKind, PsaTicket } from '../../src/psa/port.js';
 
 export const POLICY_60_480: TapPolicy = {
@@ -15,7 +15,7 @@ export const POLICY_60_480: TapPolicy = {
 interface FakeTenant {
   org: TenantOrganization;
   policy: TapPolicy;
-  users: Map<string, EntraUser & { roles: DirectoryRole[] }>;
+  users: Map<string, EntraUser & { roles: RoleHolding[] }>;
   taps: Map<string, (CreatedTap & { request: CreateTapRequest })[]>;
   domains: string[];
 }
@@ -48,7 +48,8 @@ export class FakeEntra implements EntraDirectory {
       displayName: opts.displayName ?? upn.split('@')[0]!,
       accountEnabled: opts.accountEnabled ?? true,
       userType: opts.userType ?? 'Member',
-      roles: (opts.roles ?? []).map((name) => ({ id: randomUUID(), displayName: name, roleTemplateId: randomUUID() })),
+      // Each named role held actively, tenant-wide and directly (the Graph adapter's tests cover the other ways).
+      roles: (opts.roles ?? []).map((name): RoleHolding => ({ roleName: name, roleTemplateId: randomUUID(), customRole: false, assignment: 'active', directoryScopeId: '/', heldVia: { kind: 'direct' } })),
     };
     this.tenant(tenantId).users.set(upn.toLowerCase(), user);
     return user;
@@ -80,11 +81,20 @@ export class FakeEntra implements EntraDirectory {
     const { roles: _r, ...user } = u;
     return user;
   }
-  async getDirectoryRoles(tenantId: string, key: string) {
-    this.calls.push(`getDirectoryRoles ${tenantId} ${key}`);
-    const u = this.findUser(tenantId, key);
-    if (!u) throw new AppError('USER_NOT_FOUND');
+  /** Errors thrown by the next getRoleHoldings calls (a failed role read). */
+  roleErrors: AppError[] = [];
+  async getRoleHoldings(tenantId: string, userId: string) {
+    this.calls.push(`getRoleHoldings ${tenantId} ${userId}`);
+    const error = this.roleErrors.shift();
+    if (error) throw error;
+    const u = this.findUser(tenantId, userId);
+    if (!u) throw new AppError('INTERNAL', 'getRoleHoldings takes the id of a user that exists');
     return u.roles;
+  }
+  async checkRoleReads(tenantId: string) {
+    this.calls.push(`checkRoleReads ${tenantId}`);
+    this.tenant(tenantId);
+    return { eligibility: 'readable' as const };
   }
   async getOrganization(tenantId: string, options?: { fresh?: boolean }) {
     this.calls.push(`getOrganization ${tenantId}${options?.fresh ? ' fresh' : ''}`);

@@ -45,8 +45,11 @@ export class FakeDirectory implements EntraDirectory {
     if (error) throw error;
     return this.users.get(tenantId)?.get(upn.toLowerCase()) ?? null;
   }
-  async getDirectoryRoles() {
+  async getRoleHoldings() {
     return [];
+  }
+  async checkRoleReads() {
+    return { eligibility: 'readable' as const };
   }
   async getOrganization(tenantId: string) {
     const domain = this.domains.get(tenantId) ?? 'unknown.example';

@@ -7,7 +7,7 @@ import { buildHarness, CONTOSO } from './harness.js';
 
 const h = buildHarness({ now: new Date('2026-11-26T10:00:00Z') });
 let graph = 0;
-for (const name of ['getUser', 'getDirectoryRoles', 'getOrganization', 'getTapPolicy', 'createTap'] as const) {
+for (const name of ['getUser', 'getRoleHoldings', 'getOrganization', 'getTapPolicy', 'createTap'] as const) {
   const real = (h.entra[name] as (...a: unknown[]) => Promise<unknown>).bind(h.entra);
   (h.entra as unknown as Record<string, unknown>)[name] = (...a: unknown[]) => ((graph += 1), real(...a));
 }

@@ -125,7 +125,7 @@ describe('Entra: Graph reads', () => {
     type Page = { value: { '@odata.type': string; displayName: string; roleTemplateId?: string }[] };
     const types = (page: Page) => [...new Set(page.value.map((o) => o['@odata.type']))].sort();
     // Header alone, or nothing: the cast is ignored and groups come back with the role (issue 10 #3).
-    for (const headers of [{}, { ConsistencyLevel: 'eventual' }]) {
+    for (const headers of [{}, { ConsistencyLevel: 'eventual' }] as Record<string, string>[]) {
       const res = await graph('contoso', path, { headers });
       expect(res.status).toBe(200);
       expect(types((await res.json()) as Page)).toEqual(['#microsoft.graph.directoryRole', '#microsoft.graph.group']);
