@@ -80,8 +80,9 @@ export const issuances = sqliteTable(
 );
 
 /**
- * Notes waiting to be written to a PSA ticket. The body is sealed (AES-256-GCM, random nonce, the row id as
- * associated data) because a pass note holds the pass; the row is deleted once the PSA confirms the note.
+ * Notes waiting to be written to a PSA ticket. The body is sealed (AES-256-GCM, random nonce; the row id, PSA, ticket,
+ * issuance and kind as associated data) because a pass note holds the pass; the row is deleted once the PSA confirms
+ * the note, or moved to note_dead_letters (without its body) when the connector gives up on it.
  */
 export const noteOutbox = sqliteTable(
   'note_outbox',
@@ -106,6 +107,30 @@ export const noteOutbox = sqliteTable(
     createdAt: createdAt(),
   },
   (t) => [index('note_outbox_due').on(t.nextAttemptAt)],
+);
+
+/**
+ * Outbox rows the connector gave up on, kept for the operator (admin health page) instead of deleted: where the note
+ * was going, why it was given up and what became of the pass. Never the note or its sealed body (it may hold a pass).
+ */
+export const noteDeadLetters = sqliteTable(
+  'note_dead_letters',
+  {
+    /** The outbox row's id. */
+    id: text('id').primaryKey(),
+    issuanceId: text('issuance_id').references(() => issuances.id),
+    psa: text('psa', { enum: ['connectwise', 'halo'] }).notNull(),
+    ticketId: text('ticket_id').notNull(),
+    kind: text('kind', { enum: ['pass', 'info'] }).notNull(),
+    /** revoked = its pass was revoked (nobody received it); failed = a note without a live pass, given up. */
+    state: text('state', { enum: ['revoked', 'failed'] }).notNull(),
+    /** The last error (codes and scrubbed vendor words only) or why it was given up. */
+    reason: text('reason').notNull(),
+    attempts: integer('attempts').notNull(),
+    queuedAt: text('queued_at').notNull(),
+    gaveUpAt: text('gave_up_at').notNull(),
+  },
+  (t) => [index('note_dead_letters_gave_up').on(t.gaveUpAt)],
 );
 
 /** HMAC signatures already accepted (replay protection for the 5-minute window). */
@@ -203,5 +228,6 @@ export type NewTenantMapping = typeof tenantMappings.$inferInsert;
 export type IssuanceRow = typeof issuances.$inferSelect;
 export type NewIssuance = typeof issuances.$inferInsert;
 export type NoteOutboxRow = typeof noteOutbox.$inferSelect;
+export type NoteDeadLetterRow = typeof noteDeadLetters.$inferSelect;
 export type PollLedgerRow = typeof pollLedger.$inferSelect;
 export type ScheduledIssuanceRow = typeof scheduledIssuances.$inferSelect;
