@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { loadConfig, type Config } from '../src/config/index.js';
+import { loadConfig, ONBOARDING_VARIABLES, type Config } from '../src/config/index.js';
 import { openStorage } from '../src/db/index.js';
 import { createMappingStore } from '../src/db/mappings.js';
 import type { Sandbox } from '../src/sandbox/index.js';
@@ -14,7 +14,6 @@ import { startConnector, type RunningConnector } from '../src/server.js';
 import { applyMappings, type BenchMapping } from './world.js';
 
 export const SECRETS = { connectwise: 'bench-cw-button-secret-0123456789', halo: 'bench-halo-button-secret-0123456789', admin: 'bench-admin-token-0123456789abcdef' } as const;
-const ONBOARDING = ['CW_ONBOARDING_BOARD', 'CW_ONBOARDING_STATUS', 'CW_ONBOARDING_TYPE', 'HALO_ONBOARDING_REQUESTTYPE_ID', 'HALO_ONBOARDING_STATUS_ID'];
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
 
@@ -47,7 +46,7 @@ export const UNPACED: BenchPacing = { connectwise: 60_000, halo: 60_000 };
 /** The connector's environment against a sandbox; the onboarding poller only when asked. */
 export function connectorEnv(sb: Sandbox, databasePath: string, opts: { onboarding?: boolean; sealKey?: string; pacing?: BenchPacing } = {}): Record<string, string> {
   const env: Record<string, string> = { ...sb.env };
-  if (!opts.onboarding) for (const k of ONBOARDING) delete env[k];
+  if (!opts.onboarding) for (const k of ONBOARDING_VARIABLES) delete env[k];
   return {
     ...env,
     DATABASE_PATH: databasePath,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { blankToUndefined, int, optionalBaseUrl, optionalString, requireGroup, secret, type ParsedShape } from './shared.js';
+import { blankToUndefined, int, onboardingSetting, optionalBaseUrl, optionalString, requireGroup, secret, type ParsedShape } from './shared.js';
 
 /** ConnectWise PSA: API member keys, the hosted button, ticket fields, onboarding board and pacing. */
 export const connectWiseShape = {
@@ -21,10 +21,10 @@ export const connectWiseShape = {
   CW_UPN_FIELD: optionalString,
   CW_START_DATE_FIELD: optionalString,
   CW_HOSTED_FRAME_ANCESTORS: optionalString,
-  CW_ONBOARDING_BOARD: optionalString,
-  CW_ONBOARDING_STATUS: optionalString,
-  CW_ONBOARDING_TYPE: optionalString,
-  CW_DONE_STATUS: optionalString,
+  CW_ONBOARDING_BOARD: onboardingSetting(optionalString),
+  CW_ONBOARDING_STATUS: onboardingSetting(optionalString),
+  CW_ONBOARDING_TYPE: onboardingSetting(optionalString),
+  CW_DONE_STATUS: onboardingSetting(optionalString),
   // Pacing (src/psa/pacing.ts). ConnectWise throttles above ~1,000 requests a minute, with Cloudflare in front also
   // throttling (reference connectwise.md, "Limits and errors"): 600 leaves room for other integrations on the same
   // instance and for Cloudflare's own judgement.

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { blankToUndefined, int, optionalBaseUrl, optionalString, requireGroup, secret, type ParsedShape } from './shared.js';
+import { blankToUndefined, int, onboardingSetting, optionalBaseUrl, optionalString, requireGroup, secret, type ParsedShape } from './shared.js';
 
 /** HaloPSA: client-credentials app, the runbook button, ticket fields, onboarding request type and pacing. */
 export const haloShape = {
@@ -13,9 +13,9 @@ export const haloShape = {
   HALO_BUTTON_SECRET: secret(z.preprocess(blankToUndefined, z.string().min(24, { message: 'expected at least 24 characters' }).optional())),
   HALO_UPN_FIELD: optionalString,
   HALO_START_DATE_FIELD: optionalString,
-  HALO_ONBOARDING_REQUESTTYPE_ID: z.preprocess(blankToUndefined, z.coerce.number().int().positive().optional()),
-  HALO_ONBOARDING_STATUS_ID: z.preprocess(blankToUndefined, z.coerce.number().int().positive().optional()),
-  HALO_DONE_STATUS_ID: z.preprocess(blankToUndefined, z.coerce.number().int().positive().optional()),
+  HALO_ONBOARDING_REQUESTTYPE_ID: onboardingSetting(z.preprocess(blankToUndefined, z.coerce.number().int().positive().optional())),
+  HALO_ONBOARDING_STATUS_ID: onboardingSetting(z.preprocess(blankToUndefined, z.coerce.number().int().positive().optional())),
+  HALO_DONE_STATUS_ID: onboardingSetting(z.preprocess(blankToUndefined, z.coerce.number().int().positive().optional())),
   // Halo's limit is quoted three ways and none is confirmed (reference halopsa.md, "Limits and errors": 300 per rolling
   // 5 min, 500 per 3 min, 700 per rolling 5 min). 100 a minute is 500 per 5 min (510 with the burst): inside the
   // 500-per-3-min (~167/min) and 700-per-5-min (140/min) figures, with room for other integrations. It is ABOVE the

@@ -4,7 +4,7 @@ import { buildEntra, entraShape, type EntraConfig } from './entra.js';
 import { buildHalo, haloShape, type HaloConfig } from './halo.js';
 import { buildLifecycle, lifecycleShape, type PollingConfig, type TapRulesConfig } from './lifecycle.js';
 import { buildServer, serverShape, type LogLevel, type ServerConfig } from './server.js';
-import { isSecret } from './shared.js';
+import { isSecret, variableMeta } from './shared.js';
 import { buildStorage, storageShape, type AdminConfig } from './storage.js';
 
 /**
@@ -40,6 +40,11 @@ export const SECRET_VARIABLES: ReadonlySet<string> = new Set(
     .filter(([, schema]) => isSecret(schema))
     .map(([name]) => name),
 );
+
+/** The variables marked `onboardingSetting()`: the unattended poller's settings (tests leave them out to test the button alone). */
+export const ONBOARDING_VARIABLES: readonly string[] = Object.entries(envSchema.shape)
+  .filter(([, schema]) => variableMeta(schema).onboarding === true)
+  .map(([name]) => name);
 
 export interface Config {
   server: ServerConfig;

@@ -8,11 +8,22 @@ import { z } from 'zod';
 /** Metadata carried by a variable's schema; `secret` keeps its value out of every problem line (see SECRET_VARIABLES). */
 export interface VariableMeta {
   secret?: boolean;
+  /** Part of unattended onboarding (poller, done status): without these a PSA is only reached through its button. */
+  onboarding?: boolean;
 }
 
 /** Marks a variable as secret, once, in the schema itself: its value is never echoed. */
 export function secret<T extends z.ZodType>(schema: T): T {
   return schema.meta({ secret: true } satisfies VariableMeta) as T;
+}
+
+/** Marks a variable as an onboarding setting (see VariableMeta). */
+export function onboardingSetting<T extends z.ZodType>(schema: T): T {
+  return schema.meta({ onboarding: true } satisfies VariableMeta) as T;
+}
+
+export function variableMeta(schema: z.ZodType): VariableMeta {
+  return (schema.meta() as VariableMeta | undefined) ?? {};
 }
 
 /** True when the variable's schema was marked with `secret()`. */

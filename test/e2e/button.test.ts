@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pressButton } from '../helpers/button.js';
 import { CW_COMPANY_IDS, HALO_CLIENT_IDS, PSA_SETTINGS, TENANT_IDS } from '../../src/sandbox/index.js';
 import {
   connectWiseInternalNotes,
   killAllConnectors,
   passInHtml,
   passInText,
-  pressButton,
+  BUTTON_SECRETS,
   putMapping,
   startConnectorProcess,
   startWorld,
@@ -53,7 +54,7 @@ interface ButtonAnswer {
 describe('the button, connector in its own process', () => {
   it('on a ConnectWise ticket leaves an internal note with the pass Graph issued for the contact in Contoso', async () => {
     // Ticket 48112: "Lost phone - reset MFA for Alice Jansen", Contoso, contact alice.jansen@contoso.example.
-    const res = await pressButton(connector.url, 'connectwise', 48112);
+    const res = await pressButton(connector.url, 'connectwise', 48112, {}, { secret: BUTTON_SECRETS.connectwise });
     const raw = await res.text();
     expect(res.status, raw).toBe(201);
     const answer = JSON.parse(raw) as ButtonAnswer;
@@ -79,7 +80,7 @@ describe('the button, connector in its own process', () => {
 
   it('on a Halo ticket leaves a hidden action with the outcome set and the pass Graph issued in Fabrikam', async () => {
     // Ticket 2011: "Outlook keeps asking for my password", Fabrikam, end user ivan.petrov@fabrikam.example.
-    const res = await pressButton(connector.url, 'halo', 2011, { requestedBy: 'Tom Tech (Halo runbook)' });
+    const res = await pressButton(connector.url, 'halo', 2011, { requestedBy: 'Tom Tech (Halo runbook)' }, { secret: BUTTON_SECRETS.halo });
     const raw = await res.text();
     expect(res.status, raw).toBe(201);
     const answer = JSON.parse(raw) as ButtonAnswer;
@@ -106,7 +107,7 @@ describe('the button, connector in its own process', () => {
 
   it('a second press within the idempotency window issues no second pass and writes no second note', async () => {
     const before = world.sandbox.entra.state.tapsCreated.length;
-    const res = await pressButton(connector.url, 'connectwise', 48112);
+    const res = await pressButton(connector.url, 'connectwise', 48112, {}, { secret: BUTTON_SECRETS.connectwise });
     expect(res.status).toBe(200);
     expect(((await res.json()) as ButtonAnswer).status).toBe('already_issued');
     expect(world.sandbox.entra.state.tapsCreated).toHaveLength(before);

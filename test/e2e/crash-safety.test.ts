@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pressButton } from '../helpers/button.js';
 import { TENANT_IDS } from '../../src/sandbox/index.js';
 import {
   readinessDetails,
@@ -7,7 +8,7 @@ import {
   killAllConnectors,
   killConnector,
   passInText,
-  pressButton,
+  BUTTON_SECRETS,
   startConnectorProcess,
   startWorld,
   waitFor,
@@ -61,7 +62,7 @@ describe('crash safety, connector in its own process', () => {
     let release!: () => void;
     const hold = new Promise<void>((resolve) => (release = resolve));
     const held = sandbox.connectwise.faults.add({ method: 'POST', path: NOTES_PATH, hold, drop: true });
-    const answer = pressButton(first.url, 'connectwise', TICKET).then(
+    const answer = pressButton(first.url, 'connectwise', TICKET, {}, { secret: BUTTON_SECRETS.connectwise }).then(
       (res) => res.status,
       () => 'connection lost',
     );

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pressButton } from '../helpers/button.js';
 import { TENANT_IDS } from '../../src/sandbox/index.js';
 import {
   readinessDetails,
@@ -6,7 +7,7 @@ import {
   killAllConnectors,
   passInHtml,
   passInText,
-  pressButton,
+  BUTTON_SECRETS,
   startConnectorProcess,
   startWorld,
   waitFor,
@@ -43,7 +44,7 @@ describe('graceful stop, connector in its own process', () => {
     const path = /\/service\/tickets\/48111\/notes$/; // "Outlook keeps asking for my password", Fabrikam, Ivan Petrov
     let release!: () => void;
     const held = sandbox.connectwise.faults.add({ method: 'POST', path, hold: new Promise<void>((resolve) => (release = resolve)) });
-    const answer = pressButton(connector.url, 'connectwise', 48111).then(async (res) => ({ status: res.status, body: (await res.json()) as ButtonAnswer }));
+    const answer = pressButton(connector.url, 'connectwise', 48111, {}, { secret: BUTTON_SECRETS.connectwise }).then(async (res) => ({ status: res.status, body: (await res.json()) as ButtonAnswer }));
     const tap = await waitFor(() => held.hits === 1 && sandbox.entra.state.tap(TENANT_IDS.fabrikam, 'ivan.petrov@fabrikam.example'), {
       what: () => `Graph to create Ivan's pass and ConnectWise to hold the note request\n${connector.output().slice(-3000)}`,
     });
@@ -77,7 +78,7 @@ describe('graceful stop, connector in its own process', () => {
     const connector = await startConnectorProcess(world.env());
     // Ticket 2012: "Lost phone - reset MFA for Alice Jansen", Contoso. Halo is down for the first note attempt.
     const refused = sandbox.halo.faults.add({ method: 'POST', path: '/api/Actions', status: 503 });
-    const res = await pressButton(connector.url, 'halo', 2012);
+    const res = await pressButton(connector.url, 'halo', 2012, {}, { secret: BUTTON_SECRETS.halo });
     expect(res.status).toBe(201);
     expect(((await res.json()) as ButtonAnswer).note.status).toBe('pending');
     expect(refused.hits).toBe(1);

@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ONBOARDING_VARIABLES } from '../../src/config/index.js';
 import { openStorage } from '../../src/db/index.js';
 import { createMappingStore } from '../../src/db/mappings.js';
 import { seedSandboxMappings } from '../../src/sandbox/mode.js';
@@ -26,17 +27,7 @@ const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).
 export const CW_BUTTON_SECRET = 'e2e-connectwise-button-secret-0123456789';
 export const HALO_BUTTON_SECRET = 'e2e-halo-button-secret-0123456789abcdef';
 export const ADMIN_API_TOKEN = 'e2e-admin-api-token-0123456789abcdef';
-
-/** Onboarding settings in the sandbox env; left out when a test wants the button without the poller. */
-const ONBOARDING_VARIABLES = [
-  'CW_ONBOARDING_BOARD',
-  'CW_ONBOARDING_STATUS',
-  'CW_ONBOARDING_TYPE',
-  'CW_DONE_STATUS',
-  'HALO_ONBOARDING_REQUESTTYPE_ID',
-  'HALO_ONBOARDING_STATUS_ID',
-  'HALO_DONE_STATUS_ID',
-];
+export const BUTTON_SECRETS = { connectwise: CW_BUTTON_SECRET, halo: HALO_BUTTON_SECRET } as const;
 
 export interface World {
   sandbox: Sandbox;
@@ -225,18 +216,6 @@ export async function waitFor<T>(
     }
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 50));
   }
-}
-
-/** The button API as a PSA calls it. */
-export async function pressButton(connectorUrl: string, psa: 'connectwise' | 'halo', ticketId: number, body: Record<string, unknown> = {}): Promise<Response> {
-  return fetch(`${connectorUrl}/v1/psa/${psa}/tickets/${ticketId}/tap`, {
-    method: 'POST',
-    headers: {
-      Authorization: `Bearer ${psa === 'connectwise' ? CW_BUTTON_SECRET : HALO_BUTTON_SECRET}`,
-      'Content-Type': 'application/json',
-    },
-    body: JSON.stringify(body),
-  });
 }
 
 /** /readyz as the operator sees it (workers, backlog): anonymous callers get only the status. */

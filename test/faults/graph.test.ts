@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, TENANT_IDS, type Sandbox } from '../../src/sandbox/index.js';
 import { answered, expectEveryPassAccountedFor, markSandbox, type PassRequest } from './accounting.js';
-import { buildRig, newTicket, pressButton, resetFaults, tempDir, type FaultRig } from './rig.js';
+import { pressButton } from '../helpers/button.js';
+import { BUTTON_SECRETS, buildRig, newTicket, resetFaults, tempDir, type FaultRig } from './rig.js';
 
 const CREATE = /\/authentication\/temporaryAccessPassMethods$/;
 let sb: Sandbox;
@@ -24,7 +25,7 @@ function setUp(psa: 'connectwise' | 'halo', upn: string) {
   rig = buildRig(sb, dir.path);
   const ticketId = newTicket(sb, psa, upn);
   const mark = markSandbox(sb, [{ psa, ticketId }]);
-  const press = async () => answered({ psa, ticketId, tenantId: TENANT_IDS.contoso, userPrincipalName: upn }, await pressButton(rig.app, psa, ticketId));
+  const press = async () => answered({ psa, ticketId, tenantId: TENANT_IDS.contoso, userPrincipalName: upn }, await pressButton(rig.app, psa, ticketId, {}, { secret: BUTTON_SECRETS[psa] }));
   const check = (requests: PassRequest[]) => expectEveryPassAccountedFor({ sb, mark, requests, logs: rig.logs, dbPath: rig.dbPath });
   return { ticketId, press, check };
 }
@@ -74,7 +75,7 @@ describe('Graph throttling on the create call', () => {
   it('sends exactly one create on 429, answers 429 with Retry-After, records a failure rather than a refusal', async () => {
     const { ticketId, check } = setUp('connectwise', 'alice.jansen@contoso.example');
     sb.entra.faults.add({ method: 'POST', path: CREATE, status: 429, retryAfter: '30' });
-    const res = await pressButton(rig.app, 'connectwise', ticketId);
+    const res = await pressButton(rig.app, 'connectwise', ticketId, {}, { secret: BUTTON_SECRETS.connectwise });
     expect(res.headers.get('retry-after')).toBe('30');
     const result = await answered({ psa: 'connectwise', ticketId, tenantId: TENANT_IDS.contoso, userPrincipalName: 'alice.jansen@contoso.example' }, res);
     expect(result.status).toBe(429);

@@ -2,7 +2,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { PsaKind } from '../../src/domain.js';
 import { startSandbox, TENANT_IDS, type Sandbox } from '../../src/sandbox/index.js';
 import { answered, expectEveryPassAccountedFor, markSandbox, newNotes, newPasses, type PassRequest } from './accounting.js';
-import { buildRig, newTicket, pressButton, resetFaults, tempDir, type FaultRig } from './rig.js';
+import { pressButton } from '../helpers/button.js';
+import { BUTTON_SECRETS, buildRig, newTicket, resetFaults, tempDir, type FaultRig } from './rig.js';
 
 const TOKEN = /\/oauth2\/v2\.0\/token$/;
 const CW_NOTES = /\/service\/tickets\/\d+\/notes$/;
@@ -27,7 +28,7 @@ function setUp(psa: PsaKind, upn: string, env: Record<string, string> = {}) {
   const ticket = { psa, ticketId };
   const mark = markSandbox(sb, [ticket]);
   const press = async (body: Record<string, unknown> = {}) =>
-    answered({ psa, ticketId, tenantId: TENANT_IDS.contoso, userPrincipalName: upn }, await pressButton(rig.app, psa, ticketId, body));
+    answered({ psa, ticketId, tenantId: TENANT_IDS.contoso, userPrincipalName: upn }, await pressButton(rig.app, psa, ticketId, body, { secret: BUTTON_SECRETS[psa] }));
   const check = (requests: PassRequest[]) => expectEveryPassAccountedFor({ sb, mark, requests, logs: rig.logs, dbPath: rig.dbPath });
   return { ticketId, ticket, mark, press, check };
 }

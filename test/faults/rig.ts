@@ -1,29 +1,25 @@
 import { randomBytes } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { composeServices } from '../../src/compose.js';
 import { createApp } from '../../src/app.js';
-import { loadConfig, type Config } from '../../src/config/index.js';
+import { loadConfig, ONBOARDING_VARIABLES, type Config } from '../../src/config/index.js';
 import type { PsaKind } from '../../src/domain.js';
-import { openStorage } from '../../src/db/index.js';
-import { createEntraDirectory } from '../../src/entra/index.js';
+import { buildEdges } from '../../src/edges.js';
 import { createLogger } from '../../src/logger.js';
-import { createPsaConnectors } from '../../src/psa/index.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { seedSandboxMappings } from '../../src/sandbox/mode.js';
 import type { Services } from '../../src/services.js';
 
 export const BUTTON_SECRETS = { connectwise: 'fault-suite-cw-button-secret-0123', halo: 'fault-suite-halo-button-secret-0123' } as const;
 
-/** Settings that start the onboarding poller; left out so only the requests a test makes issue passes. */
-const ONBOARDING_VARIABLES = ['CW_ONBOARDING_BOARD', 'CW_ONBOARDING_STATUS', 'CW_ONBOARDING_TYPE', 'HALO_ONBOARDING_REQUESTTYPE_ID', 'HALO_ONBOARDING_STATUS_ID'];
 
 /** The connector's environment pointing at a running sandbox, with its own database file and secrets. */
 export function connectorConfig(sb: Sandbox, dir: string, extra: Record<string, string> = {}, sealKey = randomBytes(32).toString('base64')): Config {
   const env: Record<string, string> = { ...sb.env };
+  // Without the onboarding settings, so only the requests a test makes issue passes.
   for (const name of ONBOARDING_VARIABLES) delete env[name];
   const config = loadConfig({
     ...env,
@@ -78,16 +74,15 @@ export function buildRig(sb: Sandbox, dir: string, extraEnv: Record<string, stri
   const config = connectorConfig(sb, dir, extraEnv, sealKey);
   const { lines, destination } = logCollector();
   const logger = createLogger({ level: 'debug', destination });
-  const storage = openStorage(config.databasePath);
   let offsetMs = 0;
   const now = () => new Date(Date.now() + offsetMs);
   const waits: number[] = [];
   const sleep = async (ms: number) => {
     waits.push(ms);
   };
-  const entra = createEntraDirectory({ config: config.entra!, policyCacheSeconds: config.tap.policyCacheSeconds, logger, sleep, now });
-  const connectors = createPsaConnectors(config, logger, { sleep, now: () => now().getTime() });
-  const services: Services = composeServices({ config, logger, storage, entra, connectors, connectwiseMembers: undefined, now });
+  const edges = buildEdges(config, logger, { sleep, now });
+  const { storage } = edges;
+  const services: Services = composeServices(edges);
   seedSandboxMappings(services);
   return {
     sb,
@@ -105,17 +100,6 @@ export function buildRig(sb: Sandbox, dir: string, extraEnv: Record<string, stri
   };
 }
 
-/** Presses the button the way a PSA does (Bearer secret, JSON body). */
-export function pressButton(app: { request: (path: string, init: RequestInit) => Response | Promise<Response> }, psa: PsaKind, ticketId: string, body: Record<string, unknown> = {}): Promise<Response> {
-  return Promise.resolve(
-    app.request(`/v1/psa/${psa}/tickets/${ticketId}/tap`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${BUTTON_SECRETS[psa]}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    }),
-  );
-}
-
 export function resetFaults(sb: Sandbox): void {
   for (const server of [sb.connectwise, sb.halo, sb.entra]) server.faults.reset();
 }
@@ -131,26 +115,4 @@ export function newTicket(sb: Sandbox, psa: PsaKind, userPrincipalName: string):
     sb.halo.state.addTicket({ id, summary: `Reset MFA for ${userPrincipalName}`, details: '<p>Lost phone.</p>', client_id: 12, status_id: 1, tickettype_id: 3, dateoccurred: lastUpdated, lastactiondate: lastUpdated, customFields: { CFNewUserUPN: userPrincipalName } });
   }
   return String(id);
-}
-
-/** One POST on its own connection (no keep-alive), as a PSA's webhook call would make it. */
-export function postOnce(url: string, headers: Record<string, string>, body: string): Promise<Response> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const responseHeaders = new Headers();
-        for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') responseHeaders.set(k, v);
-        resolve(new Response(Buffer.concat(chunks), { status: res.statusCode ?? 0, headers: responseHeaders }));
-      });
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-/** The button press over real HTTP to a started connector. */
-export function pressOverHttp(baseUrl: string, psa: PsaKind, ticketId: string, body: Record<string, unknown> = {}): Promise<Response> {
-  return postOnce(`${baseUrl}/v1/psa/${psa}/tickets/${ticketId}/tap`, { authorization: `Bearer ${BUTTON_SECRETS[psa]}`, 'content-type': 'application/json' }, JSON.stringify(body));
 }

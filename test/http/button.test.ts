@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
 import { signButtonRequest } from '../../src/http/button-auth.js';
 import { buildHarness, CONTOSO, TEST_SECRETS, type TestHarness } from '../helpers/services.js';
+import { pressButton } from '../helpers/button.js';
 import { json } from '../helpers/http.js';
 
 const NOW = new Date('2026-11-26T10:00:00Z');
@@ -9,11 +10,7 @@ let h: TestHarness;
 
 function press(psa: 'connectwise' | 'halo', ticketId: string, body: unknown = {}, headers: Record<string, string> = {}) {
   const secret = psa === 'connectwise' ? TEST_SECRETS.cwButton : TEST_SECRETS.haloButton;
-  return h.app.request(`/v1/psa/${psa}/tickets/${ticketId}/tap`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json', ...headers },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
+  return pressButton(h.app, psa, ticketId, body, { secret, headers });
 }
 
 function signed(psa: 'connectwise' | 'halo', ticketId: string, raw: string, ts = Math.floor(NOW.getTime() / 1000), secret = TEST_SECRETS.cwButton) {
