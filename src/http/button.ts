@@ -20,7 +20,9 @@ export const buttonBody = z
   .object({
     userPrincipalName: z.string().trim().min(3).max(256).optional(),
     startDate: z.string().refine(isCalendarDate, { message: 'expected a calendar date YYYY-MM-DD' }).optional(),
-    lifetimeMinutes: z.number().int().min(10).max(43_200).optional(),
+    // Any whole number of minutes: one outside the tenant policy's range (and Graph's 10..43200) is brought into it
+    // and the note says so (clampLifetime) — a runbook button shows no validation error to the technician.
+    lifetimeMinutes: z.number().int().positive().optional(),
     usableOnce: z.boolean().optional(),
     requestedBy: z.string().trim().min(1).max(200).optional(),
     reissue: z.boolean().optional(),

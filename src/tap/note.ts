@@ -28,6 +28,12 @@ export interface PassNoteContext {
   preface?: string[] | undefined;
 }
 
+/** Whether a clamped lifetime went up to the tenant's minimum or down to its maximum. */
+function lifetimeChange(lifetime: IssuedPass['lifetime']): string {
+  if (lifetime.requested === undefined || lifetime.requested === lifetime.applied) return 'adjusted';
+  return lifetime.requested < lifetime.applied ? 'raised' : 'lowered';
+}
+
 export function passNote(issued: IssuedPass, ctx: PassNoteContext): PrivateNote {
   const user = issued.user.displayName ? `${issued.user.displayName} (${issued.user.userPrincipalName})` : issued.user.userPrincipalName;
   const { lifetime, usableOnce } = issued;
@@ -36,7 +42,7 @@ export function passNote(issued: IssuedPass, ctx: PassNoteContext): PrivateNote 
   if (issued.startMovedToNow) paragraphs.push('The requested start date has already passed, so this pass is usable now.');
   if (lifetime.clamped) {
     paragraphs.push(
-      `The lifetime was adjusted to ${lifetime.applied} minutes to fit the tenant's Temporary Access Pass policy (${lifetime.policyMinimum}–${lifetime.policyMaximum} minutes)${lifetime.requested !== undefined ? `; ${lifetime.requested} minutes were asked for` : ''}.`,
+      `The lifetime was ${lifetimeChange(lifetime)} to ${lifetime.applied} minutes to fit the tenant's Temporary Access Pass policy (${lifetime.policyMinimum}–${lifetime.policyMaximum} minutes)${lifetime.requested !== undefined ? `; ${lifetime.requested} minutes were asked for` : ''}.`,
     );
   }
   if (usableOnce.forcedByPolicy) paragraphs.push("The tenant's policy makes every pass usable once, so this one is too.");
