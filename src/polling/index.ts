@@ -28,9 +28,9 @@ const MAX_BACKOFF_MS = 30 * 60_000;
  * own backoff so a throttled PSA does not hold up the other, plus the scheduler loop. Nothing starts when no PSA has
  * onboarding configured.
  */
-export type OnboardingServices = Pick<Services, 'config' | 'logger' | 'storage' | 'mappings' | 'entra' | 'connectors' | 'tickets' | 'passes' | 'health' | 'now'>;
-
-export function startOnboardingWorkers(services: OnboardingServices): OnboardingWorkers {
+export function startOnboardingWorkers(
+  services: Pick<Services, 'config' | 'logger' | 'storage' | 'mappings' | 'entra' | 'connectors' | 'tickets' | 'passes' | 'health' | 'now'>,
+): OnboardingWorkers {
   const { config, logger, health } = services;
   const psas = PSA_KINDS.filter((psa) => isOnboardingConfigured(config, psa) && services.connectors[psa] !== undefined);
   if (psas.length === 0) return { psas, stop: async () => undefined };

@@ -6,7 +6,7 @@ import { createMappingStore } from '../../src/db/mappings.js';
 import { createNoteOutbox } from '../../src/delivery/outbox.js';
 import { createHealthRegistry } from '../../src/health.js';
 import { createLogger } from '../../src/logger.js';
-import { createOnboardingPoller, createOnboardingScheduler, createPollingStore, type OnboardingServices } from '../../src/polling/index.js';
+import { createOnboardingPoller, createOnboardingScheduler, createPollingStore, type startOnboardingWorkers } from '../../src/polling/index.js';
 import type { OnboardingDeps } from '../../src/polling/deps.js';
 import type { PsaKind } from '../../src/psa/port.js';
 import { createTicketIssuance } from '../../src/tap/ticket-issuance.js';
@@ -85,7 +85,8 @@ export function buildHarness(opts: HarnessOptions = {}) {
   });
   const store = createPollingStore(storage.db);
   const deps: OnboardingDeps = { store, tickets, passes, mappings, config, logger, now };
-  const services: OnboardingServices = { config, logger, storage, mappings, entra, connectors, tickets, passes, health: createHealthRegistry(), now };
+  // The slice of Services the workers read (src/services.ts), built here around the fakes.
+  const services: Parameters<typeof startOnboardingWorkers>[0] = { config, logger, storage, mappings, entra, connectors, tickets, passes, health: createHealthRegistry(), now };
 
   return {
     config,
