@@ -51,7 +51,8 @@ export function createApp(services: Services) {
   app.get('/readyz', (c) => {
     let database = false;
     try {
-      database = services.storage.sqlite.prepare('select 1 as ok').get() !== undefined;
+      // Open and still the file we opened: a deleted or replaced data folder answers queries from a ghost.
+      database = services.storage.sqlite.prepare('select 1 as ok').get() !== undefined && !services.storage.fileProblem();
     } catch {
       database = false;
     }

@@ -4,12 +4,10 @@ import { createApp } from './app.js';
 import { composeServices } from './compose.js';
 import { startLoop, type BackgroundLoop } from './background.js';
 import type { Config } from './config/index.js';
-import { openStorage } from './db/index.js';
+import { DatabaseLockedError, lockDatabase, type DatabaseLock } from './db/lock.js';
 import { SealError } from './delivery/seal.js';
-import { createEntraDirectory } from './entra/index.js';
+import { buildEdges } from './edges.js';
 import { createLogger, errorForLog, type Logger } from './logger.js';
-import { createConnectWiseMemberVerifier } from './psa/connectwise/index.js';
-import { createPsaConnectors } from './psa/index.js';
 import { startOnboardingWorkers } from './polling/index.js';
 import type { Services } from './services.js';
 
@@ -50,11 +48,30 @@ export interface StartOptions {
 
 export async function startConnector(config: Config, opts: StartOptions = {}): Promise<RunningConnector> {
   const logger = opts.logger ?? createLogger({ level: config.logLevel, ...(opts.logDestination ? { destination: opts.logDestination } : {}) });
-  const storage = openStorage(config.databasePath);
-  const entra = config.entra ? createEntraDirectory({ config: config.entra, policyCacheSeconds: config.tap.policyCacheSeconds, logger }) : undefined;
-  const connectors = createPsaConnectors(config, logger);
-  const connectwiseMembers = config.connectwise ? createConnectWiseMemberVerifier({ config: config.connectwise, logger }) : undefined;
-  const services = composeServices({ config, logger, storage, entra, connectors, connectwiseMembers });
+  // One process per database: a second one would run a second outbox and poller over the same rows.
+  let lock: DatabaseLock | undefined;
+  try {
+    lock = lockDatabase(config.databasePath);
+  } catch (error) {
+    if (error instanceof DatabaseLockedError) throw new StartupError(error.message);
+    throw error;
+  }
+  let edges: ReturnType<typeof buildEdges>;
+  try {
+    edges = buildEdges(config, logger);
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+  const { entra, connectors } = edges;
+  // Closing the database also gives up the lock (after a start-up failure as after a graceful stop).
+  const storage = {
+    close: () => {
+      edges.storage.close();
+      lock?.release();
+    },
+  };
+  const services = composeServices(edges);
   const { outbox, health } = services;
   try {
     if (!config.sealKey && outbox.backlog() > 0) throw new SealError('the outbox holds sealed notes but TAP_SEAL_KEY is not set');

@@ -51,7 +51,7 @@ describe('admin sign-in under a concurrent burst', () => {
     const h = await adminHarness({ env: { ...BEHIND_PROXY, ADMIN_PASSWORD_HASH: hash } });
     const post = await signInForm(h);
     const started = performance.now();
-    const timed = (p: Promise<Response>) => p.then((res) => ({ res, ms: performance.now() - started }));
+    const timed = (p: Response | Promise<Response>) => Promise.resolve(p).then((res) => ({ res, ms: performance.now() - started }));
     const results = await Promise.all(Array.from({ length: 12 }, (_, i) => timed(post(`wrong-${i}`, `198.51.100.${i + 1}`))));
     const checked = results.filter((r) => r.res.status === 401);
     const busy = results.filter((r) => r.res.status === 429);

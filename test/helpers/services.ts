@@ -65,7 +65,7 @@ export function buildHarness(opts: { env?: Record<string, string | undefined>; n
     },
   });
   const logger = createLogger({ level: 'debug', destination });
-  const storage = openStorage(config.databasePath);
+  const storage = openStorage(config.databasePath, { logger });
   const clock = { now: opts.now ?? new Date() };
   const now = () => clock.now;
   const entra = new FakeEntra()
