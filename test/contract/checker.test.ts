@@ -110,6 +110,7 @@ describe('HaloPSA requests', () => {
     passes(halo('GET', '/Tickets?pageinate=true&page_size=100&page_no=1&requesttype_id=4&status_id=1&open_only=true'), 'halo GET /Tickets');
     passes(halo('GET', '/Client?pageinate=true&page_size=100&page_no=2'), 'halo GET /Client');
     passes(halo('POST', '/Actions', { json: [ACTION] }), 'halo POST /Actions');
+    passes(halo('GET', '/Actions?ticket_id=5&excludesys=true'), 'halo GET /Actions');
     passes(
       request('POST', `${HALO}/auth/token?tenant=acme`, { form: { grant_type: 'client_credentials', client_id: 'a', client_secret: 'b', scope: 'all' } }),
       'halo POST /token',
@@ -120,6 +121,7 @@ describe('HaloPSA requests', () => {
     fails(halo('GET', '/Tickets/5?includedetail=true'), /query parameter "includedetail" is not described/);
     fails(halo('GET', '/Tickets?page_size=ten'), /"page_size" should be integer/);
     fails(halo('GET', '/Tickets?open_only=yes'), /"open_only" should be boolean/);
+    fails(halo('GET', '/Actions?ticketid=5'), /query parameter "ticketid" is not described/);
   });
 
   it('fails an action that is not in an array, an undescribed field and a field of the wrong type', () => {

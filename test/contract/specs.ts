@@ -169,6 +169,9 @@ function haloOperations(): Operation[] {
     'GET /Tickets/{id}': typed(spec['GET /Tickets/{id} params'] as HaloParam[]),
     'GET /Client': typed(spec['GET /Client params (relevant)'] as HaloParam[]),
   };
+  // Operations whose parameters the extract left out, read from the same source (halopsa-additions.json).
+  const additions = readJson<{ queries: Record<string, { params: HaloParam[] }> }>('halopsa-additions.json');
+  for (const [key, { params }] of Object.entries(additions.queries)) queries[key] = { ...queries[key], ...typed(params) };
   const actionProps = spec['Actions schema (relevant props)'] as Record<string, { type?: string; nullable?: boolean }>;
   const actionFields = Object.fromEntries(
     Object.entries(actionProps).map(([name, p]) => [name, { type: HALO_TYPES[p.type ?? ''] ?? 'any', nullable: p.nullable === true } satisfies Schema]),
