@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { asc, eq, gt, lte, sql } from 'drizzle-orm';
+import { asc, desc, eq, gt, lte, sql } from 'drizzle-orm';
 import type { Db } from '../db/index.js';
-import { issuances, noteOutbox, type NoteOutboxRow } from '../db/schema.js';
+import { issuances, noteDeadLetters, noteOutbox, type NoteDeadLetterRow, type NoteOutboxRow } from '../db/schema.js';
 import type { PsaKind } from '../domain.js';
 import type { PrivateNote, PsaConnector } from '../psa/port.js';
 import type { EntraDirectory } from '../entra/port.js';
@@ -42,6 +42,9 @@ export interface NoteOutbox {
   resumeAfterRestart(): number;
   /** Throws SealError when rows exist that this key cannot open (checked at start-up). */
   verifyKey(): void;
+  /** Notes given up on, newest first (what, where, why — never the note). */
+  deadLetters(limit: number): NoteDeadLetterRow[];
+  deadLetterCount(): number;
 }
 
 export interface OutboxDeps {
@@ -84,6 +87,26 @@ export function createNoteOutbox(deps: OutboxDeps): NoteOutbox {
       return { ...row, attempts: row.attempts + 1 };
     });
 
+  /** The row leaves the outbox (and its sealed body with it) and is kept, without the note, as a dead letter. */
+  const keepAsDeadLetter = (row: NoteOutboxRow, state: 'revoked' | 'failed', reason: string) => {
+    db.insert(noteDeadLetters)
+      .values({
+        id: row.id,
+        issuanceId: row.issuanceId,
+        psa: row.psa,
+        ticketId: row.ticketId,
+        kind: row.kind,
+        state,
+        reason: reason.slice(0, 500),
+        attempts: row.attempts,
+        queuedAt: row.createdAt,
+        gaveUpAt: now().toISOString(),
+      })
+      .onConflictDoNothing()
+      .run();
+    db.delete(noteOutbox).where(eq(noteOutbox.id, row.id)).run();
+  };
+
   const giveUp = async (row: NoteOutboxRow, reason: string): Promise<DeliveryResult> => {
     // A row naming a pass is revoked whatever its kind column says (the column may have been edited).
     if (row.tenantId && row.userObjectId && row.graphMethodId) {
@@ -91,14 +114,14 @@ export function createNoteOutbox(deps: OutboxDeps): NoteOutbox {
       // A pass nobody received is a live credential nobody controls: revoke it (404 = already gone).
       await deps.entra.deleteTap(row.tenantId, row.userObjectId, row.graphMethodId);
       db.transaction(() => {
-        db.delete(noteOutbox).where(eq(noteOutbox.id, row.id)).run();
+        keepAsDeadLetter(row, 'revoked', reason);
         setNoteStatus(row.issuanceId, { noteStatus: 'failed', outcome: 'revoked', outcomeCode: 'NOTE_UNDELIVERABLE' });
       });
       logger.warn({ outboxId: row.id, issuanceId: row.issuanceId, psa: row.psa, ticketId: row.ticketId, reason }, 'note undeliverable: pass revoked');
       return 'revoked';
     }
     db.transaction(() => {
-      db.delete(noteOutbox).where(eq(noteOutbox.id, row.id)).run();
+      keepAsDeadLetter(row, 'failed', reason);
       setNoteStatus(row.issuanceId, { noteStatus: 'failed' });
     });
     logger.warn({ outboxId: row.id, psa: row.psa, ticketId: row.ticketId, reason }, 'note undeliverable: given up');
@@ -184,6 +207,8 @@ export function createNoteOutbox(deps: OutboxDeps): NoteOutbox {
     resumeAfterRestart: () =>
       db.update(noteOutbox).set({ nextAttemptAt: now().toISOString() }).where(gt(noteOutbox.nextAttemptAt, now().toISOString())).run().changes,
     backlog: () => db.select({ n: sql<number>`count(*)` }).from(noteOutbox).get()?.n ?? 0,
+    deadLetters: (limit) => db.select().from(noteDeadLetters).orderBy(desc(noteDeadLetters.gaveUpAt)).limit(limit).all(),
+    deadLetterCount: () => db.select({ n: sql<number>`count(*)` }).from(noteDeadLetters).get()?.n ?? 0,
     verifyKey() {
       const row = db.select().from(noteOutbox).limit(1).get();
       if (row) openSealed(sealKey, bindingOf(row), row.sealedBody);

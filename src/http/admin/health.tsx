@@ -7,6 +7,9 @@ import { PSA_LABEL } from './companies-list.js';
 import type { AdminEnv } from './context.js';
 import { Layout, formatInstant } from './layout.js';
 
+/** Dead letters listed on the page (newest first); the count covers all of them. */
+const DEAD_LETTERS_SHOWN = 50;
+
 /** A health page must answer even when a PSA hangs. */
 const PING_TIMEOUT_MS = 5_000;
 
@@ -50,6 +53,8 @@ export function healthRoutes(services: Services) {
     const pings = await Promise.all(psas.map(async (psa) => ({ psa, ...(await ping(services, psa)) })));
     const workers = Object.entries(services.health.snapshot()).sort(([a], [b]) => a.localeCompare(b));
     const backlog = services.outbox.backlog();
+    const deadCount = services.outbox.deadLetterCount();
+    const dead = services.outbox.deadLetters(DEAD_LETTERS_SHOWN);
     return c.html(
       <Layout title="Health" session={c.get('session')} section="health">
         <section class="card" aria-labelledby="psa-heading">
@@ -118,6 +123,41 @@ export function healthRoutes(services: Services) {
             <strong class={backlog > 0 ? 'warn-text' : 'good'}>{backlog}</strong>
             {backlog === 1 ? ' note is' : ' notes are'} waiting to be written to a ticket.
           </p>
+        </section>
+        <section class="card" aria-labelledby="dead-heading">
+          <h2 id="dead-heading">Notes given up</h2>
+          <p>
+            <strong class={deadCount > 0 ? 'warn-text' : 'good'}>{deadCount}</strong>
+            {deadCount === 1 ? ' note was' : ' notes were'} given up: the PSA did not take them before their deadline. A pass
+            note given up has its pass revoked; the technician must issue a new one. The notes themselves are not kept.
+            {deadCount > dead.length ? ` The latest ${dead.length} are listed.` : ''}
+          </p>
+          {dead.length > 0 ? (
+            <table class="list">
+              <thead>
+                <tr>
+                  <th scope="col">Ticket</th>
+                  <th scope="col">Note</th>
+                  <th scope="col">Outcome</th>
+                  <th scope="col">Attempts</th>
+                  <th scope="col">Last error</th>
+                  <th scope="col">Given up</th>
+                </tr>
+              </thead>
+              <tbody>
+                {dead.map((d) => (
+                  <tr>
+                    <th scope="row">{`${PSA_LABEL[d.psa]} ticket ${d.ticketId}`}</th>
+                    <td>{`${d.kind} note`}</td>
+                    <td class="bad">{d.state === 'revoked' ? 'revoked' : 'given up'}</td>
+                    <td>{d.attempts}</td>
+                    <td class="small">{d.reason}</td>
+                    <td>{formatInstant(d.gaveUpAt)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          ) : null}
         </section>
       </Layout>,
     );
