@@ -80,6 +80,15 @@ export const REFUSAL_CODES = new Set<ErrorCode>([
   'USER_HAS_LIVE_PASS',
 ]);
 
+/**
+ * The one place that decides how an attempt that issued nothing is recorded: `refused` when the customer's state or
+ * the request says no (a code in REFUSAL_CODES — noted on the ticket, not retried), `failed` for anything else
+ * (upstream trouble, a fault of ours, an unexpected error).
+ */
+export function attemptOutcome(error: unknown): 'refused' | 'failed' {
+  return error instanceof AppError && REFUSAL_CODES.has(error.code) ? 'refused' : 'failed';
+}
+
 export function isRetryable(error: unknown): boolean {
   return error instanceof AppError && (error.code === 'UPSTREAM_THROTTLED' || error.code === 'UPSTREAM_UNAVAILABLE');
 }

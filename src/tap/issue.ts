@@ -6,6 +6,7 @@ import type { TenantMapping } from '../db/mappings.js';
 import type { Issuance } from '../db/issuances.js';
 import type { Logger } from '../logger.js';
 import { errorForLog } from '../logger.js';
+import { recordNotIssued } from './audit.js';
 import { refuseIfPrivileged } from './privileged.js';
 import { clampLifetime, decideUsableOnce, normaliseUpn, type LifetimeDecision, type UsableOnceDecision } from './rules.js';
 import { activationInstant, addMinutes } from './time.js';
@@ -80,10 +81,6 @@ export async function issueTemporaryAccessPass(
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
   };
-  const refuse = (error: AppError, extra: Partial<Issuance> = {}): never => {
-    deps.issuances.insert({ ...audit, ...extra, outcome: error.code === 'UPSTREAM_THROTTLED' || error.code === 'UPSTREAM_UNAVAILABLE' || error.code === 'INTERNAL' ? 'failed' : 'refused', outcomeCode: error.code });
-    throw error;
-  };
 
   try {
     if (!mapping.enabled) throw new AppError('MAPPING_DISABLED');
@@ -135,10 +132,11 @@ export async function issueTemporaryAccessPass(
     );
     return issued;
   } catch (error) {
-    if (error instanceof AppError && error.code === 'INTERNAL') throw error;
     const appError = error instanceof AppError ? error : new AppError('INTERNAL', undefined, { cause: error });
     if (!(error instanceof AppError)) deps.logger.error({ err: errorForLog(error), issuanceId }, 'issuance failed unexpectedly');
-    return refuse(appError);
+    // Refused or failed, every stop is in the audit trail (a pass that could not be recorded, and was revoked, too).
+    recordNotIssued({ issuances: deps.issuances, logger: deps.logger, now: () => now }, audit, appError);
+    throw appError;
   }
 }
 

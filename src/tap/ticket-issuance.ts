@@ -9,6 +9,7 @@ import { AppError, REFUSAL_CODES, type ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { PrivateNote, PsaConnector, PsaTicket } from '../psa/port.js';
 import { readTicketFields } from '../psa/ticket-fields.js';
+import { recordNotIssued, wasAudited, type AttemptRecord } from './audit.js';
 import { issueTemporaryAccessPass, type IssuanceTrigger, type IssuedPass } from './issue.js';
 import { passNote, passReplacedNote, refusalNote } from './note.js';
 import { findReplacement, ticketLabel, type Replacement } from './one-pass-per-user.js';
@@ -120,24 +121,19 @@ export function createTicketIssuance(deps: TicketIssuanceDeps): TicketIssuance {
     return deps.outbox.deliver(id);
   };
 
-  const refuseWithNote = async (input: TicketIssueInput, error: AppError, upn: string | undefined, audit?: Partial<Issuance>) => {
-    let issuanceId: string | undefined;
-    if (audit) {
-      issuanceId = crypto.randomUUID();
-      deps.issuances.insert({
-        id: issuanceId,
-        psa: input.psa,
-        ticketId: input.ticketId,
-        trigger: input.trigger,
-        requestedBy: input.requestedBy.slice(0, 200),
-        userPrincipalName: upn ?? null,
-        outcome: 'refused',
-        outcomeCode: error.code,
-        createdAt: now().toISOString(),
-        updatedAt: now().toISOString(),
-        ...audit,
-      });
-    }
+  /** The audit row of an attempt that stopped, with as much as the path had learnt (company, tenant). */
+  const attemptOf = (input: TicketIssueInput, upn: string | undefined, known: Partial<AttemptRecord> = {}): AttemptRecord => ({
+    psa: input.psa,
+    ticketId: input.ticketId,
+    trigger: input.trigger,
+    requestedBy: input.requestedBy.slice(0, 200),
+    userPrincipalName: upn ?? null,
+    ...known,
+  });
+
+  const refuseWithNote = async (input: TicketIssueInput, error: AppError, upn: string | undefined, known: Partial<AttemptRecord> = {}) => {
+    // Audited here unless the use case already did (src/tap/audit.ts decides refused or failed, for every path).
+    const issuanceId = recordNotIssued({ issuances: deps.issuances, logger: deps.logger, now }, attemptOf(input, upn, known), error);
     // One note per distinct outcome per ticket: a mapping save, a CSV import, or the poller after a button press
     // arrives at the same refusal and says nothing new (who asked is not part of the outcome).
     const mark = noteMark('refusal', error.code, upn ?? '', error.detail);
@@ -195,7 +191,7 @@ export function createTicketIssuance(deps: TicketIssuanceDeps): TicketIssuance {
     return serialised(`${mapping.tenantId}:${upn}`, async () => {
       if (input.userPrincipalName) {
         const org = await entra.getOrganization(mapping.tenantId).catch((error: unknown) => {
-          if (error instanceof AppError) return refuseWithNote(input, error, upn);
+          if (error instanceof AppError) return refuseWithNote(input, error, upn, auditBase);
           throw error;
         });
         const domains = new Set(org.verifiedDomains.map((d) => d.name.toLowerCase()));
@@ -290,8 +286,19 @@ export function createTicketIssuance(deps: TicketIssuanceDeps): TicketIssuance {
     });
   };
 
+  /** Stops before any refusal note was due (ticket read, PSA or Entra not configured, the unexpected) are audited too. */
+  const issueAndAudit = async (input: TicketIssueInput): Promise<TicketIssueResult> => {
+    try {
+      return await issueForTicket(input);
+    } catch (error) {
+      const stopped = error instanceof AppError ? error : new AppError('INTERNAL', undefined, { cause: error });
+      if (!wasAudited(stopped)) recordNotIssued({ issuances: deps.issuances, logger: deps.logger, now }, attemptOf(input, normaliseUpn(input.userPrincipalName ?? '') || undefined), stopped);
+      throw error;
+    }
+  };
+
   return {
-    issueForTicket,
+    issueForTicket: issueAndAudit,
     async postInfoNote(psa, ticketId, note, opts) {
       const mark = opts?.once ? noteMark('info', note.text) : undefined;
       if (mark && deps.passes.alreadyNoted(psa, ticketId, mark)) return;
