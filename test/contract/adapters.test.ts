@@ -95,6 +95,8 @@ describe.each(['connectwise', 'halo'] as const)('%s adapter', (psa) => {
     const first = await m.step('listOnboardingTickets', () => connector.listOnboardingTickets(undefined, 1));
     expect(first).toMatchObject({ tickets: expect.any(Array) });
     await m.step('listOnboardingTickets', () => connector.listOnboardingTickets('2026-01-01T00:00:00Z', 2));
+    const changed = await m.step('listChangedTickets', () => connector.listChangedTickets('2026-01-01T00:00:00Z', 1));
+    expect(changed).toMatchObject({ tickets: expect.any(Array) });
     await expect(m.step('ping', () => connector.ping())).resolves.toBeUndefined();
   });
 
@@ -121,6 +123,8 @@ describe.each(['connectwise', 'halo'] as const)('%s adapter', (psa) => {
     expect(await m.step('listCompanies', () => connector.listCompanies())).not.toBeInstanceOf(Error);
     faults.add({ method: 'GET', path: psa === 'connectwise' ? '/service/tickets' : '/Tickets', status: 502, times: 10 });
     expect(await m.step('listOnboardingTickets', () => connector.listOnboardingTickets(undefined, 1))).toBeInstanceOf(Error);
+    faults.add({ method: 'GET', path: psa === 'connectwise' ? '/service/tickets' : '/Tickets', status: 502, times: 10 });
+    expect(await m.step('listChangedTickets', () => connector.listChangedTickets('2026-01-01T00:00:00Z', 1))).toBeInstanceOf(Error);
     faults.clear();
   });
 

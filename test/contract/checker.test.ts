@@ -111,6 +111,8 @@ describe('HaloPSA requests', () => {
     passes(halo('GET', '/Client?pageinate=true&page_size=100&page_no=2'), 'halo GET /Client');
     passes(halo('POST', '/Actions', { json: [ACTION] }), 'halo POST /Actions');
     passes(halo('GET', '/Actions?ticket_id=5&excludesys=true'), 'halo GET /Actions');
+    // The swagger types it bool; clients send an instant (specs/halopsa-additions.json, UNCONFIRMED).
+    passes(halo('GET', '/Tickets?pageinate=true&page_size=100&page_no=1&lastupdatefromdate=2026-01-01T00%3A00%3A00'), 'halo GET /Tickets');
     passes(
       request('POST', `${HALO}/auth/token?tenant=acme`, { form: { grant_type: 'client_credentials', client_id: 'a', client_secret: 'b', scope: 'all' } }),
       'halo POST /token',
@@ -146,7 +148,10 @@ describe('Microsoft Graph requests', () => {
     passes(graph('GET', '/users/adele@contoso.com?$select=id,userPrincipalName,displayName,accountEnabled,userType'), 'graph GET /users/{id}');
     passes(graph('GET', "/users('$adele@contoso.com')?$select=id"), 'graph GET /users/{id}');
     passes(graph('GET', `/users/${USER}/transitiveMemberOf?$select=id,displayName,roleTemplateId`), 'graph GET /users/{id}/transitiveMemberOf');
-    passes(graph('GET', `/roleManagement/directory/roleAssignments?$filter=principalId eq '${USER}'`), 'graph GET /roleManagement/directory/roleAssignments');
+    passes(
+      graph('GET', `/roleManagement/directory/roleAssignments?$filter=principalId eq '${USER}'&$expand=roleDefinition`),
+      'graph GET /roleManagement/directory/roleAssignments',
+    );
     passes(
       graph('GET', `/roleManagement/directory/roleEligibilityScheduleInstances?$filter=principalId eq '${USER}'`),
       'graph GET /roleManagement/directory/roleEligibilityScheduleInstances',
@@ -181,6 +186,7 @@ describe('Microsoft Graph requests', () => {
     fails(graph('GET', `/users/${USER}?$select=id,password`), /\$select names "password"/);
     fails(graph('GET', `/roleManagement/directory/roleAssignments?$filter=displayName eq 'x'`), /\$filter on "displayName"/);
     fails(graph('GET', '/tenantRelationships/delegatedAdminCustomers?$top=500'), /\$top=500 is above the 300/);
+    fails(graph('GET', `/roleManagement/directory/roleEligibilityScheduleInstances?$expand=roleDefinitions`), /\$expand names "roleDefinitions"/);
     fails(graph('GET', '/organization?$top=abc&$select=id'), /query parameter "\$top" is not described/);
   });
 

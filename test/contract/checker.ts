@@ -134,6 +134,12 @@ function checkODataValues(op: Operation, params: URLSearchParams): string[] {
       if (!op.filterable.includes(property!)) problems.push(`$filter on "${property}", which ${op.template} does not support`);
     }
   }
+  const expand = get('$expand');
+  if (expand !== undefined && op.expandable) {
+    for (const relation of expand.split(',').map((s) => s.trim().split('(')[0]!)) {
+      if (!op.expandable.includes(relation)) problems.push(`$expand names "${relation}", not a relationship of ${op.template}`);
+    }
+  }
   const top = get('$top');
   if (top !== undefined && op.maxTop !== undefined && Number(top) > op.maxTop) problems.push(`$top=${top} is above the ${op.maxTop} ${op.template} allows`);
   return problems;

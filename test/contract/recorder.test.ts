@@ -21,7 +21,7 @@ const seenByServer: string[] = [];
 
 beforeAll(async () => {
   server = createServer((req, res) => {
-    seenByServer.push(`${req.method} ${req.url}`);
+    seenByServer.push(`${req.method} ${req.url?.split('?')[0]}`);
     res.setHeader('content-type', 'application/json');
     if (req.url?.startsWith('/auth/token')) res.end(JSON.stringify({ access_token: 'tok', token_type: 'Bearer', expires_in: 3600 }));
     else if (req.url?.startsWith('/api/Actions')) res.end('[]');

@@ -35,6 +35,7 @@ export interface Operation {
   advancedQuery?: string[];
   selectable?: string[];
   filterable?: string[];
+  expandable?: string[];
   maxTop?: number;
   source: string;
 }
@@ -170,8 +171,13 @@ function haloOperations(): Operation[] {
     'GET /Client': typed(spec['GET /Client params (relevant)'] as HaloParam[]),
   };
   // Operations whose parameters the extract left out, read from the same source (halopsa-additions.json).
-  const additions = readJson<{ queries: Record<string, { params: HaloParam[] }> }>('halopsa-additions.json');
+  const additions = readJson<{ queries: Record<string, { params: HaloParam[] }>; typeCorrections: Record<string, unknown> }>('halopsa-additions.json');
   for (const [key, { params }] of Object.entries(additions.queries)) queries[key] = { ...queries[key], ...typed(params) };
+  // Types the swagger cannot mean (a date filter typed bool), each corrected with its evidence in the file.
+  for (const [key, list] of Object.entries(additions.typeCorrections)) {
+    if (!Array.isArray(list)) continue;
+    for (const { name, type } of list as { name: string; type: ValueType }[]) queries[key] = { ...queries[key], [name]: type };
+  }
   const actionProps = spec['Actions schema (relevant props)'] as Record<string, { type?: string; nullable?: boolean }>;
   const actionFields = Object.fromEntries(
     Object.entries(actionProps).map(([name, p]) => [name, { type: HALO_TYPES[p.type ?? ''] ?? 'any', nullable: p.nullable === true } satisfies Schema]),
@@ -210,6 +216,7 @@ interface GraphRawOperation {
   advancedQuery?: string[];
   selectable?: string[];
   filterable?: string[];
+  expandable?: string[];
   maxTop?: number;
   source: string;
 }
@@ -227,6 +234,7 @@ function graphOperations(): Operation[] {
     ...(op.advancedQuery ? { advancedQuery: op.advancedQuery } : {}),
     ...(op.selectable ? { selectable: op.selectable } : {}),
     ...(op.filterable ? { filterable: op.filterable } : {}),
+    ...(op.expandable ? { expandable: op.expandable } : {}),
     ...(op.maxTop ? { maxTop: op.maxTop } : {}),
     source: op.source,
   }));
