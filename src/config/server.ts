@@ -1,5 +1,32 @@
 import { z } from 'zod';
-import { blankToUndefined, bool, int, optionalBaseUrl, type ParsedShape } from './shared.js';
+import { blankToUndefined, int, optionalBaseUrl, type ParsedShape } from './shared.js';
+
+/**
+ * TRUST_PROXY: the number of reverse proxies in front of the connector (0 = none, X-Forwarded-For ignored). Each proxy
+ * appends the address it got the request from, so the client is the Nth hop from the right; anything further left was
+ * written by the caller. The old boolean is answered: "false" still means 0, "true" is refused — it trusted the
+ * caller-written first hop, and whether one proxy or two was meant cannot be guessed.
+ */
+const PROXIES_EXPECTED = 'expected the number of proxies in front of the connector, 0–10';
+
+function trustedProxies() {
+  return z.preprocess(
+    (v) => {
+      const given = blankToUndefined(v);
+      return typeof given === 'string' && ['false', 'no', 'off'].includes(given.trim().toLowerCase()) ? '0' : given;
+    },
+    z
+      .string()
+      .trim()
+      .default('0')
+      .refine((v) => !['true', 'yes', 'on'].includes(v.toLowerCase()), {
+        message:
+          'TRUST_PROXY is now the number of proxies in front of the connector; "true" trusted the caller-written first X-Forwarded-For hop. Behind one reverse proxy write TRUST_PROXY=1 (two proxies: 2; none: 0)',
+      })
+      .transform((v) => (/^\d{1,2}$/.test(v) ? Number(v) : NaN))
+      .pipe(z.number({ message: PROXIES_EXPECTED }).int().min(0, { message: PROXIES_EXPECTED }).max(10, { message: PROXIES_EXPECTED })),
+  );
+}
 
 /** Where and how the HTTP server listens, and how it logs. */
 export const serverShape = {
@@ -11,7 +38,7 @@ export const serverShape = {
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ),
   SANDBOX: z.preprocess(blankToUndefined, z.enum(['auto', '1', '0', 'true', 'false']).default('auto')),
-  TRUST_PROXY: bool(false),
+  TRUST_PROXY: trustedProxies(),
 };
 
 type ServerEnv = ParsedShape<typeof serverShape>;
@@ -21,7 +48,8 @@ export interface ServerConfig {
   port: number;
   host: string;
   publicBaseUrl: string;
-  trustProxy: boolean;
+  /** How many reverse proxies stand in front (TRUST_PROXY); the client is that many X-Forwarded-For hops from the right. */
+  trustProxy: number;
 }
 
 /** `port` overrides PORT (0 = any free port, for tests and the bench; the variable itself insists on 1–65535). */

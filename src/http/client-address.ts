@@ -11,9 +11,8 @@ import { getConnInfo } from '@hono/node-server/conninfo';
  * right. Entries further left were written by the caller and are never believed: taking the first hop let anyone
  * rotate it to escape every throttle, or write a victim's address to lock the victim out.
  */
-export function clientAddress(c: Context, trustedProxies: number | boolean): string {
-  // `true` was the old TRUST_PROXY; config now refuses it, and one proxy is the only reading that is not less safe.
-  return sourceKey(clientIp(c, Number(trustedProxies)));
+export function clientAddress(c: Context, trustedProxies: number): string {
+  return sourceKey(clientIp(c, trustedProxies));
 }
 
 /** The caller's IP address (not reduced to a /64). */
