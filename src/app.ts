@@ -12,6 +12,7 @@ import { createAdminTokenGuard } from './http/admin-token.js';
 import { buttonRoutes } from './http/button.js';
 import { connectwiseHostedRoutes } from './http/connectwise-hosted/routes.js';
 import { mappingsApiRoutes } from './http/mappings-api.js';
+import { errorPageRoutes } from './http/error-pages.js';
 import { problemResponse } from './http/problem.js';
 
 /**
@@ -21,6 +22,7 @@ import { problemResponse } from './http/problem.js';
 export function createApp(services: Services) {
   const app = new Hono();
   const { logger } = services;
+  const publicBaseUrl = services.config.server.publicBaseUrl;
 
   // Every request gets an id made here: an id taken from the caller could repeat another request's or forge log
   // entries. A caller's own X-Request-Id, when it is a plain token, is logged beside ours as callerRequestId.
@@ -73,21 +75,22 @@ export function createApp(services: Services) {
   app.route('/', mappingsApiRoutes(services, adminToken));
   app.route('/', connectwiseHostedRoutes(services));
   app.route('/', adminRoutes(services));
+  app.route('/', errorPageRoutes());
 
-  app.notFound((c) => problemResponse(c, new AppError('NOT_FOUND')));
+  app.notFound((c) => problemResponse(c, new AppError('NOT_FOUND'), publicBaseUrl));
   app.onError((error, c) => {
     if (error instanceof AppError) {
       if (error.status >= 500 && error.code !== 'UPSTREAM_UNAVAILABLE') {
         logger.error({ code: error.code, err: errorForLog(error.extra.cause ?? error) }, 'request failed');
       }
-      return problemResponse(c, error);
+      return problemResponse(c, error, publicBaseUrl);
     }
     if (error instanceof HTTPException) {
       const code = error.status === 413 ? 'PAYLOAD_TOO_LARGE' : error.status === 401 ? 'UNAUTHORIZED' : error.status === 404 ? 'NOT_FOUND' : 'INVALID_REQUEST';
-      return problemResponse(c, new AppError(code));
+      return problemResponse(c, new AppError(code), publicBaseUrl);
     }
     logger.error({ err: errorForLog(error) }, 'unhandled error');
-    return problemResponse(c, new AppError('INTERNAL'));
+    return problemResponse(c, new AppError('INTERNAL'), publicBaseUrl);
   });
   return app;
 }

@@ -13,11 +13,17 @@ export interface Problem {
   errors?: Record<string, string>;
 }
 
-export const PROBLEM_TYPE_BASE = 'https://github.com/psa-tap-connector/docs/errors#';
+/** Where the connector serves a page per error code (src/http/error-pages.tsx); each problem's `type` links there. */
+export const ERRORS_PATH = '/errors';
 
-export function problemOf(error: AppError, requestId?: string): Problem {
+/** The page of one code, e.g. https://tap.example.com/errors/user_privileged. */
+export function problemTypeUrl(publicBaseUrl: string, code: ErrorCode): string {
+  return `${publicBaseUrl}${ERRORS_PATH}/${code.toLowerCase()}`;
+}
+
+export function problemOf(error: AppError, publicBaseUrl: string, requestId?: string): Problem {
   return {
-    type: `${PROBLEM_TYPE_BASE}${error.code.toLowerCase()}`,
+    type: problemTypeUrl(publicBaseUrl, error.code),
     title: ERROR_CATALOGUE[error.code].title,
     status: error.status,
     detail: error.detail,
@@ -27,8 +33,9 @@ export function problemOf(error: AppError, requestId?: string): Problem {
   };
 }
 
-export function problemResponse(c: Context, error: AppError): Response {
-  const body = problemOf(error, c.get('requestId' as never) as string | undefined);
+/** `publicBaseUrl` is the connector's PUBLIC_BASE_URL: the error pages are linked where callers can reach them. */
+export function problemResponse(c: Context, error: AppError, publicBaseUrl: string): Response {
+  const body = problemOf(error, publicBaseUrl, c.get('requestId' as never) as string | undefined);
   const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
   if (error.extra.retryAfterSeconds) headers['retry-after'] = String(Math.ceil(error.extra.retryAfterSeconds));
   if (error.status === 401) headers['www-authenticate'] = 'Bearer realm="psa-tap-connector"';
