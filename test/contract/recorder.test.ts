@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import nock from 'nock';
@@ -85,6 +86,45 @@ describe('the request recorder', () => {
       kind: 'connector',
       viaInterceptor: true,
     });
+  });
+});
+
+/** Every .ts/.tsx file under `dir`, recursively. */
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sourceFiles(`${dir}/${e.name}`) : /\.tsx?$/.test(e.name) ? [`${dir}/${e.name}`] : [],
+  );
+}
+
+/** Named imports that only configure or serve (a dispatcher, a server); anything else from an HTTP library can send. */
+const CONFIGURE_ONLY = new Set(['Agent', 'ProxyAgent', 'EnvHttpProxyAgent', 'Dispatcher', 'createServer', 'Server', 'IncomingMessage', 'ServerResponse']);
+
+/** Imports in `text` of something that sends HTTP past the global fetch (undici's own fetch/request, node:http…). */
+function sendingImports(text: string): string[] {
+  const found: string[] = [];
+  for (const m of text.matchAll(/import\s+(type\s+)?([^;]*?)\s+from\s+'(undici|node:https?|https?|axios|got|node-fetch|ky)'/g)) {
+    if (m[1]) continue;
+    const braces = /\{([^}]*)\}/.exec(m[2]!)?.[1];
+    const names = braces === undefined ? [m[2]!.trim()] : braces.split(',').map((n) => n.trim()).filter((n) => n && !n.startsWith('type '));
+    for (const name of names.filter((n) => !CONFIGURE_ONLY.has(n))) found.push(`${name} from '${m[3]}'`);
+  }
+  return found;
+}
+
+describe('what the recorder can see', () => {
+  it('tells a sending import from one that only configures', () => {
+    expect(sendingImports("import { Agent } from 'undici';\nimport type { Dispatcher } from 'undici';")).toEqual([]);
+    expect(sendingImports("import { Agent, fetch } from 'undici';")).toEqual(["fetch from 'undici'"]);
+    expect(sendingImports("import { request } from 'node:https';")).toEqual(["request from 'node:https'"]);
+    expect(sendingImports("import axios from 'axios';")).toEqual(["axios from 'axios'"]);
+  });
+
+  it('no connector module sends HTTP any other way than the global fetch (which the recorder wraps)', () => {
+    const src = new URL('../../src', import.meta.url).pathname;
+    const offenders = sourceFiles(src)
+      .filter((file) => !file.startsWith(`${src}/sandbox/`))
+      .flatMap((file) => sendingImports(readFileSync(file, 'utf8')).map((what) => `${file.slice(src.length + 1)}: ${what}`));
+    expect(offenders).toEqual([]);
   });
 });
 
