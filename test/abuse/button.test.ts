@@ -147,7 +147,8 @@ function lateBody(text: string, ms: number): ReadableStream<Uint8Array> {
 function pressFrom(h: TestHarness, source: string, psa: 'connectwise' | 'halo', authorization: string, body: string | ReadableStream<Uint8Array> = '{}', ticketId = '100') {
   return h.app.request(`/v1/psa/${psa}/tickets/${ticketId}/tap`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization, 'x-forwarded-for': source },
+    // A declared length, as real clients send: the body limit then passes the request on before the body is read.
+    headers: { 'content-type': 'application/json', authorization, 'x-forwarded-for': source, ...(typeof body === 'string' ? {} : { 'content-length': '2' }) },
     body,
     ...(typeof body === 'string' ? {} : { duplex: 'half' }),
   } as RequestInit);
