@@ -31,7 +31,7 @@ function tokenEndpoint(token: string, opts: { path?: string; expiresIn?: number 
 
 /** Answers GET /api/Tickets/5 once, requiring exactly this bearer token. */
 function ticketWith(token: string) {
-  return nock(HALO_BASE, { reqheaders: { authorization: `Bearer ${token}` } }).get('/api/Tickets/5').reply(200, ticket);
+  return nock(HALO_BASE, { reqheaders: { authorization: `Bearer ${token}` } }).get('/api/Tickets/5').query({ includedetails: 'true' }).reply(200, ticket);
 }
 
 describe('HaloPSA authentication', () => {
@@ -72,7 +72,7 @@ describe('HaloPSA authentication', () => {
   it('reuses the token until 60 s before expires_in, then fetches a new one', async () => {
     const { halo, clock } = connector();
     tokenEndpoint('tok-A');
-    ticketWith('tok-A').get('/api/Tickets/5').reply(200, ticket);
+    ticketWith('tok-A').get('/api/Tickets/5').query({ includedetails: 'true' }).reply(200, ticket);
 
     await halo.getTicket('5');
     clock.now = T0 + (3600 - 61) * 1000;
@@ -87,7 +87,7 @@ describe('HaloPSA authentication', () => {
   it('shares one token request among concurrent callers', async () => {
     const { halo } = connector();
     const seen = tokenEndpoint('tok-A');
-    nock(HALO_BASE, { reqheaders: { authorization: 'Bearer tok-A' } }).get('/api/Tickets/5').times(3).reply(200, ticket);
+    nock(HALO_BASE, { reqheaders: { authorization: 'Bearer tok-A' } }).get('/api/Tickets/5').query({ includedetails: 'true' }).times(3).reply(200, ticket);
 
     await Promise.all([halo.getTicket('5'), halo.getTicket('5'), halo.getTicket('5')]);
 
@@ -97,7 +97,7 @@ describe('HaloPSA authentication', () => {
   it('on a 401 fetches a fresh token once and retries the call', async () => {
     const { halo } = connector();
     tokenEndpoint('tok-A');
-    nock(HALO_BASE, { reqheaders: { authorization: 'Bearer tok-A' } }).get('/api/Tickets/5').reply(401, { Message: 'Authorization has been denied for this request.' });
+    nock(HALO_BASE, { reqheaders: { authorization: 'Bearer tok-A' } }).get('/api/Tickets/5').query({ includedetails: 'true' }).reply(401, { Message: 'Authorization has been denied for this request.' });
     tokenEndpoint('tok-B');
     ticketWith('tok-B');
 
@@ -108,7 +108,7 @@ describe('HaloPSA authentication', () => {
     const { halo } = connector();
     tokenEndpoint('tok-A');
     tokenEndpoint('tok-B');
-    nock(HALO_BASE).get('/api/Tickets/5').twice().reply(401, { Message: 'Authorization has been denied for this request.' });
+    nock(HALO_BASE).get('/api/Tickets/5').query({ includedetails: 'true' }).twice().reply(401, { Message: 'Authorization has been denied for this request.' });
 
     const error = await failure(halo.getTicket('5'));
 
@@ -140,9 +140,9 @@ describe('HaloPSA authentication', () => {
   it('never logs the token', async () => {
     const { halo, lines } = connector();
     tokenEndpoint('tok-SECRET-abc');
-    nock(HALO_BASE).get('/api/Tickets/5').reply(401, {});
+    nock(HALO_BASE).get('/api/Tickets/5').query({ includedetails: 'true' }).reply(401, {});
     tokenEndpoint('tok-SECRET-def');
-    nock(HALO_BASE).get('/api/Tickets/5').reply(503, '').get('/api/Tickets/5').reply(200, ticket);
+    nock(HALO_BASE).get('/api/Tickets/5').query({ includedetails: 'true' }).reply(503, '').get('/api/Tickets/5').query({ includedetails: 'true' }).reply(200, ticket);
 
     await halo.getTicket('5');
 

@@ -68,7 +68,7 @@ describe('HaloPSA lists', () => {
         { id: 4, summary: 'Joiner without fields in the list', tickettype_id: 31, status_id: 1 },
       ],
     }));
-    nock(HALO_BASE).get('/api/Tickets/4').reply(200, {
+    nock(HALO_BASE).get('/api/Tickets/4').query({ includedetails: 'true' }).reply(200, {
       ...full(4),
       customfields: [{ id: 140, name: 'CFNewUserUPN', label: 'New user UPN', value: 'new.joiner@fabrikam.com' }],
     });

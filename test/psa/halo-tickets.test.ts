@@ -44,7 +44,7 @@ describe('HaloPSA tickets and notes', () => {
 
   it('normalises a ticket: custom fields by name and label, calendar dates, details as text', async () => {
     const { halo } = connector();
-    nock(HALO_BASE).get('/api/Tickets/1234').reply(200, haloTicket);
+    nock(HALO_BASE).get('/api/Tickets/1234').query({ includedetails: 'true' }).reply(200, haloTicket);
 
     const ticket = await halo.getTicket('1234');
 
@@ -77,7 +77,7 @@ describe('HaloPSA tickets and notes', () => {
 
   it('answers null for a missing ticket and for a malformed id', async () => {
     const { halo } = connector();
-    nock(HALO_BASE).get('/api/Tickets/99').reply(404, { Message: 'Ticket not found' });
+    nock(HALO_BASE).get('/api/Tickets/99').query({ includedetails: 'true' }).reply(404, { Message: 'Ticket not found' });
 
     expect(await halo.getTicket('99')).toBeNull();
     expect(await halo.getTicket('99; DROP')).toBeNull();
@@ -120,9 +120,9 @@ describe('HaloPSA tickets and notes', () => {
   it('retries a GET on a 5xx and honours Retry-After on a 429', async () => {
     const { halo, waits } = connector();
     nock(HALO_BASE)
-      .get('/api/Tickets/1234').reply(502, 'Bad Gateway')
-      .get('/api/Tickets/1234').reply(429, '', { 'Retry-After': '30' })
-      .get('/api/Tickets/1234').reply(200, haloTicket);
+      .get('/api/Tickets/1234').query({ includedetails: 'true' }).reply(502, 'Bad Gateway')
+      .get('/api/Tickets/1234').query({ includedetails: 'true' }).reply(429, '', { 'Retry-After': '30' })
+      .get('/api/Tickets/1234').query({ includedetails: 'true' }).reply(200, haloTicket);
 
     expect((await halo.getTicket('1234'))?.id).toBe('1234');
     expect(waits).toEqual([500, 30_000]);

@@ -29,7 +29,7 @@ describe('fault injection', () => {
   it('applies a fault the given number of times, and only to its method and path', async () => {
     sb.halo.faults.add({ method: 'GET', path: /^\/api\/Tickets\/\d+$/, status: 503, times: 2 });
     const halo = haloClient(sb, await haloToken(sb));
-    expect((await halo.get('/Client/12')).status).toBe(200);
+    expect((await halo.get('/Client')).status).toBe(200);
     expect((await halo.get('/Tickets/2001')).status).toBe(503);
     expect((await halo.get('/Tickets/2002')).status).toBe(503);
     expect((await halo.get('/Tickets/2003')).status).toBe(200);

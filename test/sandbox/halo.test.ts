@@ -46,8 +46,11 @@ describe('Halo: auth', () => {
 });
 
 describe('Halo: tickets and clients', () => {
-  it('returns a ticket with custom fields, and 404 for a missing one', async () => {
-    const res = await halo.get('/Tickets/2001');
+  it('returns a ticket with custom fields only with includedetails=true, and 404 for a missing one', async () => {
+    const bare = (await (await halo.get('/Tickets/2001')).json()) as Record<string, unknown>;
+    expect(bare).toMatchObject({ id: 2001, summary: expect.any(String) });
+    expect(bare).not.toHaveProperty('customfields');
+    const res = await halo.get('/Tickets/2001?includedetails=true');
     const t = (await res.json()) as TicketList['tickets'][number] & Record<string, unknown>;
     expect(t).toMatchObject({ id: 2001, client_id: HALO_CLIENT_IDS.contoso, client_name: 'Contoso Ltd', tickettype_id: 24, status_id: 1 });
     expect(t.customfields.find((f) => f.label === 'New user UPN')?.value).toBe('lars.mulder@contoso.example');
@@ -80,9 +83,16 @@ describe('Halo: tickets and clients', () => {
     expect(all.record_count).toBe(120);
   });
 
-  it('returns a client by id, 404 otherwise', async () => {
-    expect(await (await halo.get(`/Client/${HALO_CLIENT_IDS.fabrikam}`)).json()).toMatchObject({ name: 'Fabrikam Inc', inactive: false });
-    expect((await halo.get('/Client/99999')).status).toBe(404);
+  it('lists tickets without custom fields unless asked for by id', async () => {
+    const plain = (await (await halo.get('/Tickets?requesttype_id=24')).json()) as TicketList;
+    expect(plain.tickets.every((t) => !('customfields' in t))).toBe(true);
+    const upn = sb.halo.state.customFieldDefs.find((d) => d.label === 'New user UPN')!;
+    const asked = (await (await halo.get(`/Tickets?requesttype_id=24&include_custom_fields=${upn.id}`)).json()) as TicketList;
+    expect(asked.tickets[0]!.customfields.map((f) => f.label)).toEqual(['New user UPN']);
+  });
+
+  it('answers 404 to paths Halo does not describe (halopsa-api-extract.json)', async () => {
+    for (const path of [`/Client/${HALO_CLIENT_IDS.fabrikam}`, '/Ticket/2001', '/Tickets/2001/Actions', '/Agent/me']) expect((await halo.get(path)).status).toBe(404);
   });
 });
 
@@ -110,6 +120,18 @@ describe('Halo: actions', () => {
     expect(publicOnly.actions).toHaveLength(0);
     const all = (await (await halo.get('/Actions?ticket_id=2001')).json()) as { actions: unknown[] };
     expect(all.actions).toHaveLength(1);
+  });
+
+  it('refuses a field the Actions schema lacks, or of the wrong type, and stores nothing', async () => {
+    for (const action of [
+      { ticket_id: 2011, outcome_id: 7, note_html: 'x', hidden_from_user: true },
+      { ticket_id: 2011, outcome_id: 7, note_html: 'x', hiddenfromuser: 'true' },
+      { ticket_id: '2011', outcome_id: 7, note_html: 'x' },
+    ]) {
+      const res = await halo.post('/Actions', [action]);
+      expect(res.status).toBe(400);
+    }
+    expect(sb.halo.state.actions(2011)).toHaveLength(0);
   });
 
   it('accepts the outcome by name as well', async () => {

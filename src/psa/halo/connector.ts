@@ -25,7 +25,9 @@ export function createHaloConnector(deps: HaloConnectorDeps): PsaConnector {
 
   async function fetchTicket(ticketId: string): Promise<HaloTicket | null> {
     if (!isTicketId(ticketId)) return null;
-    const res = await client.send({ method: 'GET', path: `/Tickets/${ticketId}` });
+    // includedetails=true adds the "extra objects"; whether custom fields come without it is unconfirmed, and public
+    // integrations always ask (reference/specs/README.md).
+    const res = await client.send({ method: 'GET', path: `/Tickets/${ticketId}`, query: { includedetails: true } });
     if (res.status === 404) return null;
     if (res.status < 200 || res.status > 299) throw client.fail(res);
     return parseBody('HaloPSA', res.text, haloTicketSchema, 'ticket');

@@ -45,6 +45,37 @@ function paged<T>(c: Context, rows: T[], key: 'tickets' | 'clients' | 'actions')
   });
 }
 
+/** Fields of Halo's Actions schema the sandbox knows (halopsa-api-extract.json), with their JSON types. */
+const ACTION_FIELDS: Record<string, 'integer' | 'string' | 'boolean'> = {
+  ticket_id: 'integer',
+  outcome_id: 'integer',
+  outcome: 'string',
+  note: 'string',
+  note_html: 'string',
+  private_note: 'string',
+  hiddenfromuser: 'boolean',
+  sendemail: 'boolean',
+  new_status: 'integer',
+  new_status_name: 'string',
+};
+
+/**
+ * An action with a field the schema lacks, or of the wrong type, is refused. Halo itself may ignore an unknown field
+ * (UNCONFIRMED) — which would make a misspelt `hiddenfromuser` publish the note to the end user — so the sandbox refuses
+ * it, and the adapter's tests catch the typo.
+ */
+function actionFieldFault(item: unknown): string | undefined {
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) return 'Each action must be a JSON object.';
+  for (const [name, value] of Object.entries(item)) {
+    const type = ACTION_FIELDS[name];
+    if (!type) return `Could not find member '${name}' on object of type 'Actions'.`;
+    if (value === null) continue;
+    const ok = type === 'integer' ? Number.isInteger(value) : typeof value === type;
+    if (!ok) return `Error converting value ${JSON.stringify(value)} to type '${type}'. Path '[0].${name}'.`;
+  }
+  return undefined;
+}
+
 export function haloApiRoutes(state: HaloState): Hono<HaloEnv> {
   const api = new Hono<HaloEnv>();
 
@@ -74,17 +105,21 @@ export function haloApiRoutes(state: HaloState): Hono<HaloEnv> {
       const sign = p.bool('orderdesc') ? -1 : 1;
       rows = [...rows].sort((a, b) => ((a[order] as string | number) < (b[order] as string | number) ? -1 : 1) * sign);
     }
+    // List rows carry custom fields only when asked for by id (reference "Tickets"); whether Halo adds them otherwise is
+    // unconfirmed, so the sandbox takes the stricter reading and leaves them out.
     const include = p.get('include_custom_fields');
-    if (include) {
-      const ids = new Set(include.split(',').map((s) => Number(s.trim())));
-      rows = rows.map((t) => ({ ...t, customfields: (t.customfields as { id: number }[]).filter((f) => ids.has(f.id)) }));
-    }
+    const ids = new Set((include ?? '').split(',').filter((s) => s.trim() !== '').map((s) => Number(s.trim())));
+    rows = rows.map(({ customfields, ...t }) => (include ? { ...t, customfields: (customfields as { id: number }[]).filter((f) => ids.has(f.id)) } : t));
     return paged(c, rows, 'tickets');
   });
 
   api.get('/Tickets/:id', requireScope(READ_TICKETS), (c) => {
     const ticket = /^\d+$/.test(c.req.param('id')) ? state.ticketJson(Number(c.req.param('id'))) : undefined;
-    return ticket ? c.json(ticket) : haloError(c, 404, `Ticket ${c.req.param('id')} not found.`);
+    if (!ticket) return haloError(c, 404, `Ticket ${c.req.param('id')} not found.`);
+    // `includedetails=true` adds the "extra objects" (Halo's spec); whether custom fields come without it is
+    // unconfirmed, so here they do not (reference/specs/README.md).
+    if (!params(c).bool('includedetails')) delete ticket.customfields;
+    return c.json(ticket);
   });
 
   api.get('/Client', requireScope(READ_CUSTOMERS), (c) => {
@@ -93,11 +128,6 @@ export function haloApiRoutes(state: HaloState): Hono<HaloEnv> {
     const search = p.get('search')?.toLowerCase();
     if (search) rows = rows.filter((x) => x.name.toLowerCase().includes(search));
     return paged(c, rows, 'clients');
-  });
-
-  api.get('/Client/:id', requireScope(READ_CUSTOMERS), (c) => {
-    const client = state.clients.find((x) => String(x.id) === c.req.param('id'));
-    return client ? c.json(client) : haloError(c, 404, `Client ${c.req.param('id')} not found.`);
   });
 
   api.get('/Actions', requireScope(READ_TICKETS), (c) => {
@@ -115,6 +145,8 @@ export function haloApiRoutes(state: HaloState): Hono<HaloEnv> {
     if (!Array.isArray(body)) return haloError(c, 400, 'The request body must be a JSON array of actions.');
     const valid: { input: Record<string, unknown>; ticketId: number; outcome: { id: number; outcome: string } }[] = [];
     for (const item of body as Record<string, unknown>[]) {
+      const fault = actionFieldFault(item);
+      if (fault) return haloError(c, 400, fault);
       const ticketId = Number(item?.ticket_id);
       if (!item || !Number.isInteger(ticketId) || ticketId <= 0) return haloError(c, 400, 'A ticket_id must be entered for this Action');
       if (!state.hasTicket(ticketId)) return haloError(c, 400, `Ticket ${ticketId} does not exist.`);
