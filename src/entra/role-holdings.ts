@@ -59,8 +59,11 @@ export async function readRoleHoldings(tools: RoleReadTools, tenantId: string, u
     tools.readAllPages(membershipsCtx, schema.directoryObjectPageSchema, tools.api(tenantId, `${userPath(userId)}/transitiveMemberOf`)),
     ...grantReads(tools, tenantId, user),
   ]);
+  // A group whose properties are all null came back with "limited information" (the app may not read groups): it may
+  // be role-assignable, so it is asked about too. Otherwise only isAssignableToRole true (Graph says null, not false,
+  // for the others).
   const groups: Principal[] = memberships
-    .filter((o) => sameType(o['@odata.type'], GROUP) && o.isAssignableToRole !== false && o.isAssignableToRole !== null)
+    .filter((o) => sameType(o['@odata.type'], GROUP) && (o.isAssignableToRole === true || o.displayName == null))
     .map((g) => ({ id: g.id.toLowerCase(), group: { id: g.id, displayName: g.displayName ?? g.id } }));
   // Then every role-assignable group the user belongs to (only those can hold roles): a second round trip.
   const viaGroups = await Promise.all(groups.flatMap((g) => grantReads(tools, tenantId, g)));

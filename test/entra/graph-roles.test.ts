@@ -77,6 +77,18 @@ describe('role holdings', () => {
     expect(nock.isDone()).toBe(true);
   });
 
+  it('asks about a group that came back with limited information (every property null): it may be role-assignable', async () => {
+    const { entra } = directory();
+    answer({
+      memberships: [{ '@odata.type': '#microsoft.graph.group', id: TIER0, displayName: null, isAssignableToRole: null }, group(SALES, 'Sales', null)],
+      eligible: { [TIER0]: [grant(TIER0, GLOBAL_ADMIN, definition('Global Administrator'))] },
+    });
+
+    const holdings = await entra.getRoleHoldings(TENANT_A, USER);
+    expect(holdings).toEqual([expect.objectContaining({ roleName: 'Global Administrator', assignment: 'eligible', heldVia: { kind: 'group', groupId: TIER0, groupName: TIER0 } })]);
+    expect(nock.isDone()).toBe(true);
+  });
+
   it('sees a PIM-eligible role, a role scoped to an administrative unit and a custom role held directly', async () => {
     const { entra } = directory();
     const custom = 'dddddddd-0000-4000-8000-000000000004';

@@ -81,6 +81,24 @@ describe('privileged accounts are refused, however the role is held', () => {
   });
 });
 
+describe('with the least permissions', () => {
+  it('still finds group-held roles when memberships come back with limited information (no GroupMember.Read.All)', async () => {
+    const contoso = graph.state.tenant(TENANT_IDS.contoso)!;
+    const before = contoso.grantedPermissions;
+    contoso.grantedPermissions = ['User.Read.All', 'RoleManagement.Read.Directory', 'Policy.Read.AuthenticationMethod', 'Organization.Read.All', 'UserAuthenticationMethod.ReadWrite.All'];
+    try {
+      const group = contoso.groups.find((g) => g.displayName === 'Contoso Security (PIM)')!;
+      const error = await refusal('ruud.security@contoso.example');
+      expect(error.code).toBe('USER_PRIVILEGED');
+      expect(error.detail).toContain(`Security Administrator (eligible (PIM), tenant-wide, via group "${group.id}")`);
+      expect((await refusal('erik.admin@contoso.example')).detail).toContain('Global Administrator');
+      expect((await issue('alice.jansen@contoso.example')).user.userPrincipalName).toBe('alice.jansen@contoso.example');
+    } finally {
+      contoso.grantedPermissions = before;
+    }
+  });
+});
+
 describe('a role check that cannot be made refuses the pass', () => {
   const ROLE_READS: [string, RegExp][] = [
     ['transitiveMemberOf', /\/transitiveMemberOf/],

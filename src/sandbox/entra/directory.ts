@@ -158,9 +158,18 @@ export function directoryRoutes(state: EntraState, graphOrigin: () => string): H
     const found = findUser(c, state);
     if ('error' in found) return found.error;
     const tenant = c.get('tenant');
-    const groups = state.groupsOf(tenant, found.user).map(groupJson);
-    const units = state.administrativeUnitsOf(tenant, found.user).map((au) => ({ '@odata.type': '#microsoft.graph.administrativeUnit', id: au.id, displayName: au.displayName, description: null, visibility: null }));
-    const roles = state.activeDirectoryRolesOf(tenant, found.user).map((t) => roleJson(tenant, t));
+    // Without permission to read a type, Graph still lists its objects but with @odata.type and id only, every other
+    // property null ("limited information returned for inaccessible member objects", Graph docs).
+    const can = (...anyOf: string[]) => !tenant.grantedPermissions || anyOf.some((p) => tenant.grantedPermissions!.includes(p));
+    const limited = (o: Record<string, unknown>, readable: boolean) =>
+      readable ? o : Object.fromEntries(Object.entries(o).map(([k, v]) => [k, k === '@odata.type' || k === 'id' ? v : null]));
+    const groups = state.groupsOf(tenant, found.user).map((g) => limited(groupJson(g), can('GroupMember.Read.All', 'Group.Read.All', 'Group.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All')));
+    const units = state
+      .administrativeUnitsOf(tenant, found.user)
+      .map((au) => limited({ '@odata.type': '#microsoft.graph.administrativeUnit', id: au.id, displayName: au.displayName, description: null, visibility: null }, can('AdministrativeUnit.Read.All', 'Directory.Read.All', 'Directory.ReadWrite.All')));
+    const roles = state
+      .activeDirectoryRolesOf(tenant, found.user)
+      .map((t) => limited(roleJson(tenant, t), can('RoleManagement.Read.Directory', 'RoleManagement.Read.All', 'Directory.Read.All', 'Directory.ReadWrite.All')));
     // Interleaved, as a directory answers in no particular type order.
     let all: Record<string, unknown>[] = [...groups.slice(0, 1), ...roles, ...units, ...groups.slice(1)];
     if (cast !== undefined && eventual && counted) all = all.filter((o) => o['@odata.type'] === CASTS[cast]);
