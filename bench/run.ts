@@ -7,6 +7,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ANALYSIS } from './analysis.js';
+import { HOSTILE_TARGET_MS, hostileText, hostileTextSection, worstOf } from './hostile-text.js';
 import { buttonOverhead, burst, callsPerIssuance, coldStart, pollCycle, RUNS, type PollRow } from './scenarios.js';
 import { median, type BenchPacing } from './support.js';
 
@@ -35,6 +36,9 @@ step(`poll cycle cost (1,000-ticket backlog per PSA, paced at ConnectWise ${POLL
 const poll = await pollCycle(POLL_PACING);
 step('cold start');
 const cold = await coldStart();
+step('hostile ticket text (1 MB per shape)');
+const hostile = await hostileText();
+const hostileWorst = worstOf(hostile);
 const benchMinutes = (performance.now() - started) / 60_000;
 
 const warmHalo = calls['Halo, second issuance, same tenant'] ?? [];
@@ -76,6 +80,7 @@ for (const [name, rows, psa] of [['ConnectWise', cwPoll, 'connectwise'], ['Halo'
 }
 out(`| 5 | Cold start to \`/readyz\` 200, 10,000 audit rows: compiled build as a new process (\`node --enable-source-maps dist/main.js\`) | ${ms(cold.compiledMs)} (Node with nothing to load: ${ms(cold.nodeFloorMs)}); through tsx (\`npm start\`): ${ms(cold.tsxMs)} (tsx floor ${ms(cold.tsxFloorMs)}) | < 1 s | ${ok(cold.compiledMs < 1000)} |`);
 out(`| 5b | Cold start, in-process \`startConnector\` (database open + migrations + services + listen) | ${ms(cold.inProcessMs)} | < 1 s | ${ok(cold.inProcessMs < 1000)} |`);
+out(`| 6 | Hostile ticket text: largest time to read 1 MB of any of ${hostile.length} hostile shapes (section 6) | ${hostileWorst.ms.toFixed(1)} ms (${hostileWorst.shape}) | < ${HOSTILE_TARGET_MS} ms | ${ok(hostileWorst.ms < HOSTILE_TARGET_MS)} |`);
 out();
 out('## 2. Upstream calls per issuance');
 out();
@@ -101,6 +106,7 @@ for (const [name, rows] of [['ConnectWise', cwPoll], ['Halo', haloPoll]] as cons
 }
 out('Rate limits: ConnectWise allows about 1,000 requests per minute (Cloudflare in front may throttle sooner); Halo is quoted as 300 per rolling 5 min, 500 per 3 min or 700 per rolling 5 min, none confirmed. The connector paces itself at `CW_MAX_REQUESTS_PER_MINUTE` (default 600) and `HALO_MAX_REQUESTS_PER_MINUTE` (default 100), each with a burst of 10.');
 out();
+for (const line of hostileTextSection(hostile)) out(line);
 out(ANALYSIS);
 out('## How to read and reproduce');
 out();

@@ -26,6 +26,17 @@ export function htmlToText(html: string): string {
   const parts: string[] = [];
   let tag = '';
   let hidden = false;
+  // Adjacent text sections (the tokenizer hands `<<<<` over one character at a time) are joined as one slice.
+  let from = 0;
+  let to = 0;
+  const flush = () => {
+    if (to > from) parts.push(input.slice(from, to));
+    from = to = 0;
+  };
+  const push = (text: string) => {
+    flush();
+    parts.push(text);
+  };
   const name = (start: number, end: number) => input.slice(start, end).toLowerCase();
   // htmlparser2's tokenizer, not its Parser: the Parser keeps a stack of open elements that costs O(depth) per tag
   // (`unshift`, `indexOf`), so 13,000 nested `<div>` would be quadratic again. Only tag names matter here.
@@ -33,26 +44,29 @@ export function htmlToText(html: string): string {
     { decodeEntities: true },
     {
       ontext: (start, end) => {
-        if (!hidden) parts.push(input.slice(start, end));
+        if (hidden) return;
+        if (to !== start) flush();
+        if (to === 0) from = start;
+        to = end;
       },
       ontextentity: (codepoint) => {
-        if (!hidden) parts.push(String.fromCodePoint(codepoint));
+        if (!hidden) push(String.fromCodePoint(codepoint));
       },
       onopentagname: (start, end) => {
         tag = name(start, end);
       },
       onopentagend: () => {
-        if (tag === 'br') parts.push('\n');
+        if (tag === 'br') push('\n');
         // The tokenizer reads a script or style element's content as raw text up to its end tag: drop that text.
         else if (HIDDEN.has(tag)) hidden = true;
       },
       onselfclosingtag: () => {
-        if (tag === 'br') parts.push('\n');
+        if (tag === 'br') push('\n');
       },
       onclosetag: (start, end) => {
         const closed = name(start, end);
         if (HIDDEN.has(closed)) hidden = false;
-        else if (BLOCKS.has(closed)) parts.push('\n');
+        else if (BLOCKS.has(closed)) push('\n');
       },
       onattribdata: noop,
       onattribentity: noop,
@@ -67,19 +81,22 @@ export function htmlToText(html: string): string {
   );
   tokenizer.write(input);
   tokenizer.end();
+  flush();
   return tidyLines(parts.join(''));
 }
 
 const noop = () => undefined;
 
-/** Spaces collapsed and trimmed per line, at most one blank line in a row, no outer blank lines. Linear. */
+/**
+ * Spaces collapsed and trimmed per line, at most one blank line in a row, no outer blank lines. Whole-text passes
+ * rather than a split into lines: 64 KB of line breaks would be 65,536 strings. Each pattern is linear (after the
+ * first, a run of spaces is one space, so ` ?\n ?` cannot backtrack).
+ */
 function tidyLines(text: string): string {
-  const lines = text.split(/\r?\n/).map((line) => line.replace(/[ \t\u00a0]+/g, ' ').trim());
-  const kept: string[] = [];
-  let blanks = 0;
-  for (const line of lines) {
-    blanks = line === '' ? blanks + 1 : 0;
-    if (blanks < 2) kept.push(line);
-  }
-  return kept.join('\n').trim();
+  return text
+    .replace(/\r\n?/g, '\n')
+    .replace(/[ \t\f\v\u00a0]+/g, ' ')
+    .replace(/ ?\n ?/g, '\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
 }

@@ -15,7 +15,7 @@ import type { PsaTicket } from './port.js';
  * person.
  *
  * Ticket text is anyone's to write (web form, e-mail): only its first 64 KB is read (MAX_TICKET_TEXT), every pattern
- * here runs in linear time, and at most MAX_LABELLED_VALUES labels are looked at per text (issue 11).
+ * here runs in linear time, and at most MAX_LABELLED_VALUES (20) labels are looked at per text (issue 11).
  */
 export type DateOrder = 'DMY' | 'MDY';
 
@@ -106,12 +106,18 @@ interface LabelledValue {
 }
 
 /** Enough for any real ticket; a text repeating a label thousands of times is not read past this many. */
-export const MAX_LABELLED_VALUES = 50;
+export const MAX_LABELLED_VALUES = 20;
 
-export function findLabelledValues(text: string): LabelledValue[] {
+export function findLabelledValues(input: string): LabelledValue[] {
   const found: LabelledValue[] = [];
-  for (const line of capText(text).split(/\r?\n/)) {
-    if (!line.includes(':')) continue;
+  const text = capText(input);
+  // Only lines holding a `:` can hold a label: go from colon to colon rather than splitting 64 KB into lines.
+  for (let colon = text.indexOf(':'); colon !== -1; ) {
+    const lineStart = text.lastIndexOf('\n', colon) + 1;
+    const newline = text.indexOf('\n', colon);
+    const lineEnd = newline === -1 ? text.length : newline;
+    colon = newline === -1 ? -1 : text.indexOf(':', newline);
+    const line = text.slice(lineStart, text[lineEnd - 1] === '\r' ? lineEnd - 1 : lineEnd);
     const matches: RegExpExecArray[] = [];
     // One match past the limit is kept only to end the last value where the next label starts.
     for (const m of line.matchAll(LABEL)) {
@@ -187,7 +193,11 @@ function dateFromText(all: readonly LabelledValue[], source: string, order: Date
   const where = `"${first.rawLabel}:" in the ${source}`;
   const reading = toReading(first.value, where, order);
   if (reading.kind !== 'date') return reading;
+  // The same text repeated is read once (chrono is the costly part of a reading).
+  const seen = new Set([first.value]);
   const differs = values.slice(1).some((v) => {
+    if (seen.has(v.value)) return false;
+    seen.add(v.value);
     const p = parseStartDate(v.value, order);
     return p.kind !== 'date' || p.date !== reading.date;
   });
