@@ -94,6 +94,7 @@ export function prettyLogStream(opts: { colorize?: boolean } = {}): DestinationS
     singleLine: true,
     sync: true,
     translateTime: 'SYS:HH:MM:ss',
-    ignore: 'pid,hostname,service',
+    // Ids matter to a log collector, not to someone watching the sandbox; the audit page and ticket pages show them.
+    ignore: 'pid,hostname,service,requestId,issuanceId,outboxId,userObjectId,tenantId',
   });
 }

@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   await logsSettled(running.services.health);
   if (stopping) return;
   // Production keeps stdout to JSON lines for the log collector, so the summary goes to stderr there.
-  const summary = formatSetupSummary(describeSetup(config, { mappedCompanies: running.services.mappings.list().length }), running.url);
+  const summary = formatSetupSummary(describeSetup(config, { mappedCompanies: running.services.mappings.list().length }), running.url, { sandbox: Boolean(sandbox) });
   (sandbox ? process.stdout : process.stderr).write(summary);
   if (sandbox) process.stdout.write(sandbox.banner(running.url));
 }

@@ -90,14 +90,16 @@ export function describeSetup(config: Config, opts: { mappedCompanies?: number }
 }
 
 /** The start-up summary: one line per item, ✔ or ✘, then whether passes can be issued and where to check further. */
-export function formatSetupSummary(status: SetupStatus, url: string): string {
+export function formatSetupSummary(status: SetupStatus, url: string, opts: { sandbox?: boolean } = {}): string {
   const width = Math.max(...status.items.map((i) => i.name.length));
   return [
     '',
     `psa-tap-connector is listening on ${url}`,
     ...status.items.map((i) => `  ${i.ok ? '✔' : '✘'} ${i.name.padEnd(width)}  ${i.detail}`),
     status.canIssue ? '  Passes can be issued.' : `  NOT READY: ${status.blockers.join('; ')}.`,
-    '  Run `npm run doctor` to check each setting against the real services.',
+    opts.sandbox
+      ? '  All simulated. For a real PSA and tenant, follow the README from "Your own ConnectWise or Halo", then run `npm run doctor`.'
+      : '  Run `npm run doctor` to check each setting against the real services.',
     '',
   ].join('\n');
 }

@@ -7,6 +7,7 @@ export const TENANT_IDS = {
   contoso: '4a1c2e7f-3b9d-4c58-a6e2-8f0b1d3c5e97',
   fabrikam: '9e6b3d21-5a7c-4f84-b1d9-2c4e6a8f0b13',
   northwind: 'c2f8a4d6-1e3b-4a9c-8d57-6b0e2f4a9c31',
+  adventureWorks: 'e5a7c9b1-2d4f-4e6a-9b8c-0f1e3d5a7c92',
 } as const;
 export const ENTRA_APP = {
   clientId: '5b8e1f3a-9c2d-4e7b-a6f1-3d0c8b2e9a47',
@@ -178,6 +179,24 @@ function northwind(): EntraTenant {
   };
 }
 
+/**
+ * A GDAP customer that no PSA company is mapped to yet: the PSAs' "Adventure Works" companies are unmapped in the
+ * demo, so Suggestions has a partner-customer match to accept.
+ */
+function adventureWorks(): EntraTenant {
+  const d = 'adventure-works.example';
+  return {
+    id: TENANT_IDS.adventureWorks,
+    displayName: 'Adventure Works',
+    domains: [d, 'adventureworks.onmicrosoft.com'],
+    timeZone: 'America/Los_Angeles',
+    region: 'NA',
+    tapPolicy: portalDefaultPolicy(),
+    groups: [],
+    users: [user(d, 'kim.abercrombie', 'Kim Abercrombie'), user(d, 'jon.morris', 'Jon Morris')],
+  };
+}
+
 function partner(): EntraTenant {
   const d = 'tailspin-msp.example';
   return {
@@ -189,10 +208,10 @@ function partner(): EntraTenant {
     tapPolicy: portalDefaultPolicy(),
     groups: [],
     users: [user(d, 'tom.tech', 'Tom Tech'), user(d, 'mira.lead', 'Mira Lead')],
-    delegatedAdminCustomers: [TENANT_IDS.contoso, TENANT_IDS.fabrikam, TENANT_IDS.northwind],
+    delegatedAdminCustomers: [TENANT_IDS.contoso, TENANT_IDS.fabrikam, TENANT_IDS.northwind, TENANT_IDS.adventureWorks],
   };
 }
 
 export function defaultDirectory(): EntraSeed {
-  return { app: { ...ENTRA_APP }, partnerTenantId: TENANT_IDS.partner, tenants: [partner(), contoso(), fabrikam(), northwind()] };
+  return { app: { ...ENTRA_APP }, partnerTenantId: TENANT_IDS.partner, tenants: [partner(), contoso(), fabrikam(), northwind(), adventureWorks()] };
 }

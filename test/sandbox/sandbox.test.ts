@@ -45,7 +45,7 @@ describe('default seed', () => {
     expect(seed.mappings.some((m) => m.companyId === String(CW_COMPANY_IDS.adventureWorks))).toBe(false);
     expect(seed.connectwise.companies).toHaveLength(120);
     const partner = seed.entra.tenants.find((t) => t.id === TENANT_IDS.partner)!;
-    expect(partner.delegatedAdminCustomers).toEqual([TENANT_IDS.contoso, TENANT_IDS.fabrikam, TENANT_IDS.northwind]);
+    expect(partner.delegatedAdminCustomers).toEqual([TENANT_IDS.contoso, TENANT_IDS.fabrikam, TENANT_IDS.northwind, TENANT_IDS.adventureWorks]);
   });
 
   it('has every kind of user in each customer tenant', () => {

@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { connectWiseBoardRoutes } from './boards.js';
 import { hostedHostPage } from './hosted-host.js';
+import { connectWisePages } from './pages.js';
 import { cwError } from './listing.js';
 import { connectWiseApiRoutes, type CwEnv } from './routes.js';
 import { describedByConnectWise } from './spec.js';
@@ -61,6 +62,8 @@ export async function startConnectWiseServer(opts: ConnectWiseServerOptions): Pr
   });
 
   app.get('/hosted-host', (c) => hostedHostPage(c, state, siteHost));
+  // The simulated Manage screens (ticket list and Service Ticket page), outside the API base path.
+  app.route('/', connectWisePages(state));
 
   app.use('/:codebase/apis/3.0/*', async (c, next) => {
     const base = `/${c.req.param('codebase')}/apis/3.0`;

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { FaultInjector, faultLayer } from '../faults.js';
 import { HaloTokens, type HaloEnv } from './auth.js';
+import { haloPages } from './pages.js';
 import { haloApiRoutes } from './routes.js';
 import { HaloState, type HaloSeed } from './state.js';
 import { listen, systemClock, type Clock, type ListenOptions } from '../http.js';
@@ -43,6 +44,8 @@ export async function startHaloServer(opts: HaloServerOptions): Promise<HaloServ
       errorBody: (status) => ({ ClassName: 'System.Exception', Message: status === 429 ? 'Too many requests.' : `Injected HTTP ${status}` }),
     }),
   );
+  // The simulated Halo's own screens (ticket list and page), outside /api and /auth.
+  app.route('/', haloPages(state));
   app.post('/auth/token', (c) => tokens.tokenEndpoint(c));
   // Used by some clients to find the auth server (reference: not in Halo's docs, but served).
   app.get('/api/authinfo', (c) => c.json({ auth_url: `${origin}/auth` }));
