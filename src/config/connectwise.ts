@@ -3,7 +3,8 @@ import { blankToUndefined, int, onboardingSetting, optionalBaseUrl, optionalStri
 
 /** ConnectWise PSA: API member keys, the hosted button, ticket fields, onboarding board and pacing. */
 export const connectWiseShape = {
-  CW_SITE: optionalBaseUrl(),
+  // As ConnectWise shows it: a bare host (api-na.myconnectwise.net) means https.
+  CW_SITE: optionalBaseUrl({ bareHostIsHttps: true }),
   CW_COMPANY_ID: optionalString,
   CW_PUBLIC_KEY: optionalString,
   CW_PRIVATE_KEY: secret(optionalString),
@@ -25,6 +26,10 @@ export const connectWiseShape = {
   CW_ONBOARDING_STATUS: onboardingSetting(optionalString),
   CW_ONBOARDING_TYPE: onboardingSetting(optionalString),
   CW_DONE_STATUS: onboardingSetting(optionalString),
+  // Pass lifecycle (issue 12): a watched ticket moved to this status (name or id) is cancelled — its pass revoked or
+  // its schedule dropped; the enrolment follow-up may move the ticket to the enrolled status.
+  CW_CANCELLED_STATUS: optionalString,
+  CW_ENROLLED_STATUS: optionalString,
   // Pacing (src/psa/pacing.ts). ConnectWise throttles above ~1,000 requests a minute, with Cloudflare in front also
   // throttling (reference connectwise.md, "Limits and errors"): 600 leaves room for other integrations on the same
   // instance and for Cloudflare's own judgement.
@@ -48,6 +53,10 @@ export interface ConnectWiseConfig {
   hostedFrameAncestors: string[];
   onboarding: { board: string; status: string; type: string | undefined } | undefined;
   doneStatus: string | undefined;
+  /** CW_CANCELLED_STATUS: a status name or id; a followed ticket moved there has its pass revoked. */
+  cancelledStatus: string | undefined;
+  /** CW_ENROLLED_STATUS: a status name or id the follow-up moves the ticket to once the user enrolled. */
+  enrolledStatus: string | undefined;
   /** Sustained request rate the connector allows itself towards ConnectWise (CW_MAX_REQUESTS_PER_MINUTE). */
   maxRequestsPerMinute: number;
 }
@@ -90,6 +99,8 @@ export function buildConnectWise(env: ConnectWiseEnv, problems: string[]): Conne
         ? { board: env.CW_ONBOARDING_BOARD, status: env.CW_ONBOARDING_STATUS, type: env.CW_ONBOARDING_TYPE }
         : undefined,
     doneStatus: env.CW_DONE_STATUS,
+    cancelledStatus: env.CW_CANCELLED_STATUS,
+    enrolledStatus: env.CW_ENROLLED_STATUS,
     maxRequestsPerMinute: env.CW_MAX_REQUESTS_PER_MINUTE,
   };
 }

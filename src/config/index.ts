@@ -88,31 +88,41 @@ export function loadConfig(
 ): Readonly<Config> {
   const parsed = envSchema.safeParse(source);
   const problems: string[] = [];
+  // A variable with a bad value is reported once, here; the checks across variables below still run (with it left
+  // out), so every problem is named in one round instead of one layer per restart.
+  const invalid = new Set<string>();
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const name = String(issue.path[0] ?? '(environment)');
       const got = SECRET_VARIABLES.has(name) ? '' : describeValue(source[name]);
+      invalid.add(name);
       problems.push(`${name}: ${issue.message}${got}`);
     }
-    throw new ConfigError(problems);
   }
-  const env = parsed.data;
+  const rest = parsed.success ? parsed : envSchema.safeParse(Object.fromEntries(Object.entries(source).filter(([k]) => !invalid.has(k))));
+  if (!rest.success) throw new ConfigError(problems);
+  const env = rest.data;
+  const crossProblems: string[] = [];
 
   const trustedCaPem = opts.sandbox?.caPem ?? opts.trustedCaPem;
-  const entra = buildEntra(env, problems, trustedCaPem !== undefined ? { trustedCaPem } : {});
-  const connectwise = buildConnectWise(env, problems);
-  const halo = buildHalo(env, problems);
+  const entra = buildEntra(env, crossProblems, trustedCaPem !== undefined ? { trustedCaPem } : {});
+  const connectwise = buildConnectWise(env, crossProblems);
+  const halo = buildHalo(env, crossProblems);
   const sandboxAsked = env.SANDBOX === '1' || env.SANDBOX === 'true';
   const anythingReal = entra !== undefined || connectwise !== undefined || halo !== undefined;
   if (sandboxAsked && anythingReal) {
-    problems.push('SANDBOX: sandbox mode cannot start while real Entra or PSA settings are present; remove SANDBOX or those settings');
+    crossProblems.push('SANDBOX: sandbox mode cannot start while real Entra or PSA settings are present; remove SANDBOX or those settings');
   }
   if (env.ENTRA_PARTNER_TENANT_ID && !entra) {
-    problems.push('ENTRA_PARTNER_TENANT_ID: needs ENTRA_CLIENT_ID and a credential');
+    crossProblems.push('ENTRA_PARTNER_TENANT_ID: needs ENTRA_CLIENT_ID and a credential');
   }
-  if ((connectwise || halo) && !env.TAP_SEAL_KEY) {
-    problems.push('TAP_SEAL_KEY: required when a PSA is configured — passes waiting for their note are sealed with it (openssl rand -base64 32) (not set)');
+  // A PSA whose settings are present counts even when one of them is malformed (and so left out above).
+  const psaIntended = connectwise !== undefined || halo !== undefined || PSA_VARIABLES.some((k) => typeof source[k] === 'string' && source[k]!.trim() !== '');
+  if (psaIntended && !env.TAP_SEAL_KEY && !invalid.has('TAP_SEAL_KEY')) {
+    crossProblems.push('TAP_SEAL_KEY: required when a PSA is configured — passes waiting for their note are sealed with it (openssl rand -base64 32) (not set)');
   }
+  // A cross-variable line about a variable already reported as malformed would only repeat it ("… (not set)").
+  problems.push(...crossProblems.filter((p) => !invalid.has(p.slice(0, p.indexOf(':')))));
   if (problems.length > 0) throw new ConfigError(problems);
 
   const sandbox = opts.sandbox !== undefined || (env.SANDBOX === 'auto' ? !anythingReal : sandboxAsked);
@@ -126,6 +136,9 @@ export function loadConfig(
     halo,
   };
 }
+
+/** The settings that switch a PSA on (their builders name each one missing). */
+const PSA_VARIABLES = ['CW_SITE', 'CW_COMPANY_ID', 'CW_PUBLIC_KEY', 'CW_PRIVATE_KEY', 'CW_CLIENT_ID', 'HALO_BASE_URL', 'HALO_CLIENT_ID', 'HALO_CLIENT_SECRET', 'HALO_NOTE_OUTCOME_ID'];
 
 function describeValue(value: string | undefined): string {
   if (value === undefined || value === '') return ' (not set)';

@@ -43,22 +43,32 @@ export const bool = (fallback: boolean) =>
       .default(fallback ? 'true' : 'false')
       .transform((v) => ['1', 'true', 'yes', 'on'].includes(v)),
   );
-/** An http(s) URL without a trailing slash. Plain http is accepted only for loopback hosts (sandbox, tests). */
-export const baseUrl = (opts: { httpsOnly?: boolean } = {}) =>
+/**
+ * An http(s) URL without a trailing slash. Plain http is accepted only for loopback hosts (sandbox, tests). Parsed
+ * once, inside the check: a value that is no URL at all ("x") is a problem line naming its variable, never a thrown
+ * "Invalid URL". `bareHostIsHttps` accepts a host as a vendor's UI shows it ("api-na.myconnectwise.net") as https.
+ */
+export const baseUrl = (opts: { httpsOnly?: boolean; bareHostIsHttps?: boolean } = {}) =>
   z
     .string()
     .trim()
-    .url({ message: 'expected an absolute URL such as https://example.com' })
-    .refine(
-      (u) => {
-        const url = new URL(u);
-        if (url.protocol === 'https:') return true;
-        return !opts.httpsOnly && url.protocol === 'http:' && isLoopback(url.hostname);
-      },
-      { message: opts.httpsOnly ? 'expected an https:// URL' : 'expected an https:// URL (http:// only on loopback)' },
-    )
+    .transform((v) => (opts.bareHostIsHttps && /^[a-z0-9-]+(\.[a-z0-9-]+)+(:\d+)?(\/\S*)?$/i.test(v) ? `https://${v}` : v))
+    .superRefine((u, ctx) => {
+      let url: URL;
+      try {
+        url = new URL(u);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'expected an absolute URL such as https://example.com' });
+        return;
+      }
+      if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.hostname === '') {
+        ctx.addIssue({ code: 'custom', message: 'expected an absolute URL such as https://example.com' });
+      } else if (url.protocol === 'http:' && (opts.httpsOnly || !isLoopback(url.hostname))) {
+        ctx.addIssue({ code: 'custom', message: opts.httpsOnly ? 'expected an https:// URL' : 'expected an https:// URL (http:// only on loopback)' });
+      }
+    })
     .transform((u) => u.replace(/\/+$/, ''));
-export const optionalBaseUrl = (opts?: { httpsOnly?: boolean }) => z.preprocess(blankToUndefined, baseUrl(opts).optional());
+export const optionalBaseUrl = (opts?: { httpsOnly?: boolean; bareHostIsHttps?: boolean }) => z.preprocess(blankToUndefined, baseUrl(opts).optional());
 export const tenantId = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, {
   message: 'expected a tenant id (GUID)',
 });

@@ -163,6 +163,9 @@ describe('npm run doctor (the command)', () => {
       expect(bad.out).toMatch(/✘ HALO_UPN_FIELD: ticket #\d+ has no custom field "Nope"\n\s+fix: Set HALO_UPN_FIELD/);
       expect(bad.out).toContain('1 check failed.');
       expect(bad.code).toBe(1);
+      const unparsable = await run({ ...env, HALO_BASE_URL: 'x' });
+      expect(unparsable.out).toContain('✘ HALO_BASE_URL');
+      expect(unparsable.code).toBe(2);
 
     } finally {
       rmSync(dir, { recursive: true, force: true });
