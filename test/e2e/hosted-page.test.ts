@@ -41,11 +41,9 @@ interface HostRecord {
   violations: unknown[];
 }
 
+// Evaluated in the simulated ConnectWise page (a string: this project's TypeScript has no DOM types).
 const hostRecord = (page: Page) =>
-  page.evaluate(() => {
-    const host = (window as unknown as { cwHost: HostRecord }).cwHost;
-    return { received: host.received, sent: host.sent, violations: host.violations };
-  });
+  page.evaluate('({ received: window.cwHost.received, sent: window.cwHost.sent, violations: window.cwHost.violations })') as Promise<HostRecord>;
 
 async function expectAllAcknowledged(page: Page): Promise<void> {
   // Acknowledgements travel by postMessage: give them a moment, then the count must be 0.
@@ -133,7 +131,7 @@ describe('the ConnectWise hosted page in headless Chromium', () => {
     await page.waitForTimeout(500);
     expect((await hostRecord(page)).sent).toEqual([]);
     // It says "ready" but never acknowledges: the host sends MessageFrameID and onLoad, and shows one event waiting.
-    await framed.evaluate(() => window.parent.postMessage(JSON.stringify({ message: 'ready' }), '*'));
+    await framed.evaluate(`window.parent.postMessage(JSON.stringify({ message: 'ready' }), '*')`);
     await page.locator('#cw-unacknowledged[data-count="1"]').waitFor({ timeout: 5_000 });
     expect((await hostRecord(page)).sent.map((m) => Object.keys(m as object)[0])).toEqual(['MessageFrameID', 'event']);
     await page.locator('#cw-save').click();

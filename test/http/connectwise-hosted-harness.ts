@@ -216,7 +216,7 @@ function fakeElement(id: string, attributes: Record<string, string> = {}): FakeE
 
 const unescapeAttribute = (v: string) => v.replaceAll('&quot;', '"').replaceAll('&#39;', "'").replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&');
 
-export function runHostedPage(page: string, app: ReturnType<typeof createApp>, opts: { framed?: boolean; pageUrl?: string; hostTimeoutMs?: number } = {}): HostedPageInBrowser {
+export function runHostedPage(page: string, app: ReturnType<typeof createApp>, opts: { framed?: boolean; pageUrl?: string; hostTimeoutMs?: number; ancestorOrigins?: string[] } = {}): HostedPageInBrowser {
   const rootTag = /<main ([^>]*)>/.exec(page)?.[1] ?? '';
   const dataset: Record<string, string> = {};
   for (const [, name, value] of rootTag.matchAll(/data-([a-z-]+)="([^"]*)"/g)) {
@@ -241,7 +241,7 @@ export function runHostedPage(page: string, app: ReturnType<typeof createApp>, o
   const messageListeners: ((event: unknown) => void)[] = [];
   const fetched: string[] = [];
   const window: Record<string, unknown> = {
-    location: { href: opts.pageUrl ?? 'https://connector.msp.example/psa/connectwise/hosted?id=100' },
+    location: { href: opts.pageUrl ?? 'https://connector.msp.example/psa/connectwise/hosted?id=100', ...(opts.ancestorOrigins ? { ancestorOrigins: opts.ancestorOrigins } : {}) },
     addEventListener: (type: string, fn: (event: unknown) => void) => {
       if (type === 'message') messageListeners.push(fn);
     },

@@ -333,6 +333,14 @@ describe('the page\'s script, run against the app in a minimal browser', () => {
     expect(page.posted.map(([m]) => JSON.parse(m as string) as Record<string, unknown>).some((m) => 'request' in m)).toBe(false);
   });
 
+  it('sends "ready" only to the framing origin when the browser names it, a wildcard entry included', async () => {
+    expect((await load('?id=100', { ancestorOrigins: [CW_ORIGIN] })).posted).toEqual([[READY, CW_ORIGIN]]);
+    h = buildHostedHarness({ now: NOW, env: { CW_HOSTED_FRAME_ANCESTORS: 'https://*.myconnectwise.net' } });
+    expect((await load('?id=100', { ancestorOrigins: ['https://eu.myconnectwise.net'] })).posted).toEqual([[READY, 'https://eu.myconnectwise.net']]);
+    // A parent the page may not talk to gets nothing, and a wildcard alone names no origin to post to.
+    expect((await load('?id=100', { ancestorOrigins: ['https://evil.example'] })).posted).toEqual([]);
+  });
+
   it('acknowledges every host event with its id, "success" and the frame id, including a pod\'s beforeSave', async () => {
     const page = await load();
     // An event before the frame id is acknowledged once the frame id is known.

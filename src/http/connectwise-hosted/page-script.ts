@@ -9,8 +9,8 @@
  * memberid, memberHash, memberContext, ...}}`. Every host event `{event, _id, ...}` is acknowledged with
  * `{event, _id, result:"success", frameID}` — a pod's `beforeSave` blocks the ticket from saving until it is.
  * Only messages from the parent window at a configured frame-ancestor origin count, and messages go to exact origins,
- * never "*": `ready` to each configured origin (a wildcard entry only to the parent's own origin, when the browser
- * tells it), everything after it to the origin that answered.
+ * never "*": `ready` to the parent's origin when the browser tells it (ancestorOrigins or the referrer) and it is
+ * allowed, else to each exact configured origin; everything after it to the origin that answered.
  *
  * Each issue needs a single-use action token: the first comes with the session; each later one is minted after the
  * page asks ConnectWise for the member's authentication again and the connector has ConnectWise confirm it.
@@ -67,12 +67,12 @@ export const HOSTED_PAGE_SCRIPT = String.raw`(() => {
     }
   };
 
-  // Where "ready" goes: every exact configured origin, plus the parent's own origin when it matches a wildcard entry.
+  // Where "ready" goes: the parent's own origin when the browser tells it and it is allowed (a wildcard entry included);
+  // otherwise each exact configured origin (the browser drops the copies whose origin is not the parent's).
   const readyTargets = () => {
-    const targets = allowed.filter((source) => !source.includes('*'));
     const parent = parentOrigin();
-    if (parent && originAllowed(parent) && !targets.includes(parent)) targets.push(parent);
-    return targets;
+    if (parent && originAllowed(parent)) return [parent];
+    return allowed.filter((source) => !source.includes('*'));
   };
 
   const toHost = (message) => {
