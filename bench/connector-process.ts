@@ -17,7 +17,13 @@ const sampler = setInterval(() => {
 }, 10);
 const running = await startConnector(config, { prepare: (s) => applyMappings(s.mappings, spec.mappings) });
 process.send!({ type: 'ready', url: running.url });
-process.on('message', async (m: { type: string }) => {
+process.on('message', (m: { type: string }) => {
+  onMessage(m).catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+});
+async function onMessage(m: { type: string }): Promise<void> {
   if (m.type === 'report') process.send!({ type: 'report', peakRss: Math.max(peakRss, process.memoryUsage().rss), rss: process.memoryUsage().rss });
   if (m.type === 'reset-peak') peakRss = process.memoryUsage().rss;
   if (m.type === 'stop') {
@@ -25,4 +31,4 @@ process.on('message', async (m: { type: string }) => {
     await running.stop();
     process.exit(0);
   }
-});
+}

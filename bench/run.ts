@@ -43,8 +43,8 @@ const benchMinutes = (performance.now() - started) / 60_000;
 
 const warmHalo = calls['Halo, second issuance, same tenant'] ?? [];
 const warmOk = !warmHalo.some((c) => /oauth2|TemporaryAccessPass$/.test(c));
-const cwPoll = poll.connectwise!;
-const haloPoll = poll.halo!;
+const cwPoll = poll.connectwise;
+const haloPoll = poll.halo;
 /** Every backlog ticket issued or scheduled in the first cycle. */
 const handledIn = (row: PollRow) => /issued (\d+), scheduled (\d+)/.exec(row.summary)?.slice(1).reduce((a, n) => a + Number(n), 0) ?? 0;
 const perMinute = (row: PollRow) => row.requests / Math.max(row.ms / 60_000, 1 / 60);

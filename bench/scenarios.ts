@@ -6,7 +6,7 @@ import { runAsBackgroundWork } from '../src/background.js';
 import { openStorage } from '../src/db/index.js';
 import { createIssuanceLog } from '../src/db/issuances.js';
 import { createOnboardingPoller, createPollingStore } from '../src/polling/index.js';
-import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
+import { startSandbox } from '../src/sandbox/index.js';
 import { startConnector } from '../src/server.js';
 import { bareClient } from './bare-client.js';
 import { connectorConfig, connectorEnv, median, nullLog, percentile, press, resetFaults, startChild, startCompiledChild, startInProcess, tempDir, UNPACED, upstreamCalls, type BenchPacing } from './support.js';

@@ -14,12 +14,12 @@ export interface VariableMeta {
 
 /** Marks a variable as secret, once, in the schema itself: its value is never echoed. */
 export function secret<T extends z.ZodType>(schema: T): T {
-  return schema.meta({ secret: true } satisfies VariableMeta) as T;
+  return schema.meta({ secret: true } satisfies VariableMeta);
 }
 
 /** Marks a variable as an onboarding setting (see VariableMeta). */
 export function onboardingSetting<T extends z.ZodType>(schema: T): T {
-  return schema.meta({ onboarding: true } satisfies VariableMeta) as T;
+  return schema.meta({ onboarding: true } satisfies VariableMeta);
 }
 
 export function variableMeta(schema: z.ZodType): VariableMeta {

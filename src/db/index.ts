@@ -114,7 +114,7 @@ function guardWrites(sqlite: Database.Database, before: () => void): void {
   sqlite.exec = ((source: string) => {
     before();
     return exec(source);
-  }) as typeof sqlite.exec;
+  });
 }
 
 export { schema };

@@ -70,7 +70,7 @@ class BearerToken implements Middleware {
     } catch (error) {
       throw carry(error instanceof AppError ? error : new AppError('INTERNAL', undefined, { cause: error }));
     }
-    const headers = new Headers(context.options?.headers as ConstructorParameters<typeof Headers>[0]);
+    const headers = new Headers(context.options?.headers);
     headers.set('Authorization', `Bearer ${token}`);
     context.options = { ...context.options, headers };
     if (!this.next) throw new Error('BearerToken must not be the last middleware');

@@ -13,5 +13,5 @@ export function createEntraFetch(opts: { trustedCaPem?: string | undefined } = {
   const dispatcher = new Agent({ connect: { ca: opts.trustedCaPem } });
   return (input, init) =>
     // undici 6's Agent is the dispatcher type Node 20's bundled fetch accepts; the two type packages differ by version.
-    globalThis.fetch(input, { ...init, dispatcher } as RequestInit);
+    globalThis.fetch(input, { ...init, dispatcher });
 }

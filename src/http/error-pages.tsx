@@ -26,7 +26,7 @@ const Page: FC<{ title: string; children?: unknown }> = ({ title, children }) =>
       <meta name="viewport" content="width=device-width, initial-scale=1" />
       <title>{title} · psa-tap-connector</title>
     </head>
-    <body>{children as never}</body>
+    <body>{children}</body>
   </html>
 );
 

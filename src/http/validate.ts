@@ -19,7 +19,7 @@ export async function readJsonBody<S extends z.ZodType>(c: Context, schema: S, r
     }
   }
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw invalidRequest(parsed.error.issues as never);
+  if (!parsed.success) throw invalidRequest(parsed.error.issues);
   return parsed.data;
 }
 

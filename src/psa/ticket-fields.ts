@@ -254,7 +254,7 @@ export function parseStartDate(input: string, order: DateOrder | undefined): Dat
 
 function calendarDate(year: number, month: number, day: number): DateReading | undefined {
   const d = DateTime.fromObject({ year, month, day }, { zone: 'utc' });
-  return d.isValid ? { kind: 'date', date: d.toISODate()! } : undefined;
+  return d.isValid ? { kind: 'date', date: d.toISODate() } : undefined;
 }
 
 const MONTH_NAME = /\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?(?![a-z])/i;

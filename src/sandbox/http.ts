@@ -23,7 +23,7 @@ export type Clock = () => Date;
 export const systemClock: Clock = () => new Date();
 
 // Generic over the app's bindings so each server can type `c.env` (the fault layer needs the raw socket).
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 export async function listen(app: Hono<any>, opts: ListenOptions = {}): Promise<RunningServer> {
   const host = opts.host ?? '127.0.0.1';
   const server: ServerType = await new Promise((resolve) => {

@@ -67,8 +67,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const failed = started.find((r) => r.status === 'rejected');
   if (failed) {
     // Do not leave the servers that did start listening.
-    await Promise.all(started.map((r) => (r.status === 'fulfilled' ? r.value.close() : undefined)));
-    throw (failed as PromiseRejectedResult).reason;
+    await Promise.all(started.flatMap((r) => (r.status === 'fulfilled' ? [r.value.close()] : [])));
+    throw (failed).reason;
   }
   const [connectwise, halo, entra] = started.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [ConnectWiseServer, HaloServer, EntraServer];
   return {

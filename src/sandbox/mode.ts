@@ -37,7 +37,7 @@ export async function prepareSandboxMode(env: NodeJS.ProcessEnv): Promise<{ conf
   const adminPassword = kept.ADMIN_PASSWORD_HASH ? undefined : secret();
   const generated = {
     ...(adminPassword ? { ADMIN_PASSWORD_HASH: await hashPassword(adminPassword) } : {}),
-    ADMIN_API_TOKEN: (kept.ADMIN_API_TOKEN as string | undefined) ?? secret(),
+    ADMIN_API_TOKEN: (kept.ADMIN_API_TOKEN) ?? secret(),
     CW_BUTTON_SECRET: secret(),
     HALO_BUTTON_SECRET: secret(),
   };
@@ -50,7 +50,7 @@ export async function prepareSandboxMode(env: NodeJS.ProcessEnv): Promise<{ conf
       // A kept database may hold sealed notes from the last start, so its key must survive too: a fixed key, fine for
       // a world whose passes are simulated. A temporary database gets a fresh one.
       TAP_SEAL_KEY: keptDatabase ? SANDBOX_KEPT_SEAL_KEY : randomBytes(32).toString('base64'),
-      POLL_INTERVAL_SECONDS: (kept.POLL_INTERVAL_SECONDS as string | undefined) ?? '15',
+      POLL_INTERVAL_SECONDS: (kept.POLL_INTERVAL_SECONDS) ?? '15',
       // The simulated Entra's CA is trusted for the connector's Entra/Graph clients only, never process-wide
       // (see src/entra/http.ts).
     }, { sandbox: { caPem: sandbox.entra.caPem } });

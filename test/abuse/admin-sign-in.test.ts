@@ -28,7 +28,7 @@ describe('admin sign-in under a concurrent burst', () => {
   it('300 concurrent wrong passwords: at most the limit are checked, the rest are refused at once', async () => {
     const h = await adminHarness({ env: BEHIND_PROXY });
     const post = await signInForm(h);
-    const responses = await Promise.all(Array.from({ length: 300 }, (_, i) => post(`wrong-${i}`, '203.0.113.9')));
+    const responses = await Promise.all(Array.from({ length: 300 }, async (_, i) => post(`wrong-${i}`, '203.0.113.9')));
     const checked = responses.filter((r) => r.status === 401).length;
     expect(checked).toBeGreaterThan(0);
     expect(checked).toBeLessThanOrEqual(SIGN_IN_LIMITS.perAccountAndSource);

@@ -151,7 +151,7 @@ function pressFrom(h: TestHarness, source: string, psa: 'connectwise' | 'halo', 
     headers: { 'content-type': 'application/json', authorization, 'x-forwarded-for': source, ...(typeof body === 'string' ? {} : { 'content-length': '2' }) },
     body,
     ...(typeof body === 'string' ? {} : { duplex: 'half' }),
-  } as RequestInit);
+  });
 }
 
 describe('button credentials under brute force', () => {
@@ -160,7 +160,7 @@ describe('button credentials under brute force', () => {
   it('200 concurrent wrong secrets whose bodies arrive late: only the limit is answered 401, the rest 429', async () => {
     const h = world(BEHIND_PROXY);
     const responses = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => pressFrom(h, '203.0.113.9', 'halo', `Bearer wrong-secret-${i}-0123456789abcdef`, lateBody('{}', 20))),
+      Array.from({ length: 200 }, async (_, i) => pressFrom(h, '203.0.113.9', 'halo', `Bearer wrong-secret-${i}-0123456789abcdef`, lateBody('{}', 20))),
     );
     const codes = await Promise.all(responses.map(async (r) => (await expectProblem4xx(r)).code));
     expect(codes.filter((c) => c === 'UNAUTHORIZED')).toHaveLength(BUTTON_FAILURE_LIMITS.perSource);

@@ -228,7 +228,7 @@ function graphOperations(): Operation[] {
     template: op.path,
     segments: segmentsOf(op.path),
     query: op.query,
-    ...(op.body ? { body: { type: 'object', fields: Object.fromEntries(Object.entries(op.body).map(([k, t]) => [k, { type: t }])) } as Schema } : {}),
+    ...(op.body ? { body: { type: 'object', fields: Object.fromEntries(Object.entries(op.body).map(([k, t]) => [k, { type: t }])) } } : {}),
     requiredHeaders: ['authorization'],
     fieldCheck: true,
     ...(op.advancedQuery ? { advancedQuery: op.advancedQuery } : {}),

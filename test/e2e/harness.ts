@@ -142,8 +142,8 @@ export async function startConnectorProcess(env: Record<string, string>, opts: {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
   const exited = new Promise<number | string>((resolveExit) => {
     child.once('exit', (code, signal) => resolveExit(code ?? signal ?? 'unknown'));
   });

@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_API_TOKEN, freePort, killAllConnectors, startConnectorProcess, startWorld, waitFor, type World } from './harness.js';

@@ -19,7 +19,7 @@ afterEach(() => {
 });
 
 /** A pid that certainly does not run any more: a child that has already exited and been reaped. */
-const deadPid = () => spawnSync(process.execPath, ['-e', '']).pid!;
+const deadPid = () => spawnSync(process.execPath, ['-e', '']).pid;
 
 describe('one process per database', () => {
   let world: World | undefined;

@@ -9,7 +9,7 @@ import { loadConfig, ONBOARDING_VARIABLES, type Config } from '../../src/config/
 import type { PsaKind } from '../../src/domain.js';
 import { buildEdges } from '../../src/edges.js';
 import { createLogger } from '../../src/logger.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import type { Sandbox } from '../../src/sandbox/index.js';
 import { seedSandboxMappings } from '../../src/sandbox/mode.js';
 import type { Services } from '../../src/services.js';
 

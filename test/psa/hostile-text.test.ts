@@ -29,7 +29,7 @@ const ticket = (summary: string): PsaTicket => ({
 });
 
 function haloTicket(details: string) {
-  return toPsaTicket({ id: 2011, summary: 'New starter', details, client_id: 12 } as Parameters<typeof toPsaTicket>[0]);
+  return toPsaTicket({ id: 2011, summary: 'New starter', details, client_id: 12 });
 }
 
 /** The whole reading the poller does on a Halo ticket: the adapter's HTML-to-text, then the labelled lines. */

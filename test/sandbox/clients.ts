@@ -36,7 +36,7 @@ export function haloClient(sb: Sandbox, token: string) {
 /** fetch that trusts the sandbox CA for this call only (Node's fetch accepts an undici v6 dispatcher). */
 export function entraFetch(sb: Sandbox) {
   const dispatcher = new Agent({ connect: { ca: sb.entra.caPem } });
-  const f = (url: string, init: RequestInit = {}) => fetch(url, { ...init, dispatcher } as RequestInit);
+  const f = (url: string, init: RequestInit = {}) => fetch(url, { ...init, dispatcher });
   return Object.assign(f, { close: () => dispatcher.close() });
 }
 

@@ -1,6 +1,5 @@
 /** @jsxImportSource hono/jsx */
 import { Hono } from 'hono';
-import type { PsaKind } from '../../domain.js';
 import type { IssuanceFilter } from '../../db/issuances.js';
 import type { Services } from '../../services.js';
 import { PSA_LABEL } from './companies-list.js';

@@ -113,7 +113,7 @@ export function adminAuth(services: Services): AdminAuth {
     // A malformed multipart body throws in the parser: that is the caller's mistake (400), not ours (500).
     const form = await c.req.parseBody().catch(() => undefined);
     if (!form) return signInPage(c, { status: 400, error: 'The sign-in form arrived malformed. Please try again.' });
-    const text = (key: string) => (typeof form[key] === 'string' ? (form[key] as string) : '');
+    const text = (key: string) => (typeof form[key] === 'string' ? (form[key]) : '');
     const username = text('username').trim().slice(0, 200);
     const next = text('next');
     const expected = getCookie(c, names.signIn);
@@ -197,7 +197,7 @@ export function adminAuth(services: Services): AdminAuth {
     if (!isSameOrigin(config, c.req.url, c.req.header('origin'), c.req.header('sec-fetch-site'))) {
       return forbiddenPage(c, 'This form was sent from another site and was refused.');
     }
-    const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+    const form = await c.req.parseBody().catch(() => ({}));
     const given = form[CSRF_FIELD];
     if (!session || typeof given !== 'string' || !safeEqual(given, session.csrfToken)) {
       return forbiddenPage(c, 'The form was missing its security token or it had expired. Reload the page and try again.');

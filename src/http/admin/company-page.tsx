@@ -1,7 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import { Hono, type Context } from 'hono';
 import type { FC } from 'hono/jsx';
-import type { PsaKind } from '../../domain.js';
 import type { Services } from '../../services.js';
 import { PSA_LABEL, StateBadge, companyHref } from './companies-list.js';
 import type { CompanyDirectory, CompanyRow } from './company-directory.js';
@@ -62,7 +61,7 @@ export function companyPageRoutes(services: Services, directory: CompanyDirector
     const psa = psaKindSchema.safeParse(c.req.param('psa'));
     const companyId = c.req.param('companyId') ?? '';
     if (!psa.success || !COMPANY_ID.test(companyId)) return undefined;
-    return directory.find(psa.data as PsaKind, companyId);
+    return directory.find(psa.data, companyId);
   };
 
   const editPage = async (c: Ctx, row: CompanyRow, values: RawRuleFields, errors: FieldErrors, status: 200 | 400 = 200) => {

@@ -112,7 +112,7 @@ export function parseRuleFields(
 /** Reads the rule fields out of a parsed form or CSV record (anything that is not a string counts as blank). */
 export function rawRuleFields(source: Record<string, unknown>): RawRuleFields {
   const raw: RawRuleFields = {};
-  for (const f of RULE_FIELDS) if (typeof source[f] === 'string') raw[f] = source[f] as string;
+  for (const f of RULE_FIELDS) if (typeof source[f] === 'string') raw[f] = source[f];
   return raw;
 }
 

@@ -111,7 +111,7 @@ export function tapRoutes(state: EntraState, graphOrigin: () => string, opts: Ta
       startDateTime: new Date(startMs).toISOString(),
       lifetimeInMinutes: lifetime,
       // A policy that forces one-time use wins over the request.
-      isUsableOnce: policy.isUsableOnce ? true : ((body.isUsableOnce as boolean | undefined) ?? false),
+      isUsableOnce: policy.isUsableOnce ? true : ((body.isUsableOnce) ?? false),
       used: false,
     };
     state.storeTap(record);
