@@ -17,11 +17,11 @@ function buttonWorld(env: Record<string, string> = {}): TestHarness {
   return h;
 }
 
-const forwarded = (opts: { from?: string; forwardedFor?: string }) => {
+const forwarded = (opts: { from?: string; forwardedFor?: string }): Record<string, string> => {
   const value = opts.from ?? opts.forwardedFor;
   return value ? { 'x-forwarded-for': value } : {};
 };
-const bearer = (credential: string | undefined) => (credential === undefined ? {} : { authorization: `Bearer ${credential}` });
+const bearer = (credential: string | undefined): Record<string, string> => (credential === undefined ? {} : { authorization: `Bearer ${credential}` });
 
 for (const psa of ['connectwise', 'halo'] as const) {
   securitySuite({
