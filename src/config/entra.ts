@@ -18,6 +18,12 @@ export const entraShape = {
   ENTRA_AUTHORITY_HOST: z.preprocess(blankToUndefined, baseUrl({ httpsOnly: true }).default('https://login.microsoftonline.com')),
   GRAPH_BASE_URL: z.preprocess(blankToUndefined, baseUrl({ httpsOnly: true }).default('https://graph.microsoft.com')),
   ENTRA_PARTNER_TENANT_ID: z.preprocess(blankToUndefined, tenantId.optional()),
+  /**
+   * The privileged check in a customer tenant without Entra ID P2 / Governance, where Graph refuses the PIM eligibility
+   * read (400 AadPremiumLicenseRequired): `no-eligible-roles` (default; such a tenant has no PIM, and Microsoft removes
+   * eligible assignments when the licence ends) or `refuse` (fail closed there too: no passes in such tenants).
+   */
+  ENTRA_PIM_UNLICENSED: z.preprocess(blankToUndefined, z.enum(['no-eligible-roles', 'refuse']).default('no-eligible-roles')),
 };
 
 type EntraEnv = ParsedShape<typeof entraShape>;
@@ -32,6 +38,8 @@ export interface EntraConfig {
   authorityHost: string;
   graphBaseUrl: string;
   partnerTenantId: string | undefined;
+  /** ENTRA_PIM_UNLICENSED: what a refused PIM eligibility read (no P2 licence) means for the privileged check. */
+  pimUnlicensed: 'no-eligible-roles' | 'refuse';
   /** PEM of an extra CA to trust for Entra/Graph; given only by sandbox mode (loadConfig's option), never from the environment. */
   trustedCaPem?: string;
 }
@@ -81,6 +89,7 @@ export function buildEntra(env: EntraEnv, problems: string[], opts: { trustedCaP
     authorityHost: env.ENTRA_AUTHORITY_HOST,
     graphBaseUrl: env.GRAPH_BASE_URL,
     partnerTenantId: env.ENTRA_PARTNER_TENANT_ID,
+    pimUnlicensed: env.ENTRA_PIM_UNLICENSED,
     ...(opts.trustedCaPem !== undefined ? { trustedCaPem: opts.trustedCaPem } : {}),
   };
 }

@@ -123,7 +123,7 @@ export function createEntraDirectory(opts: EntraDirectoryOptions): EntraDirector
   const roleReads: RoleReadTools = {
     api: (tenantId, path) => graph(tenantId).api(path),
     readAllPages,
-    pimUnlicensed: opts.pimUnlicensed ?? 'no-eligible-roles',
+    pimUnlicensed: opts.pimUnlicensed ?? config.pimUnlicensed ?? 'no-eligible-roles',
     onPimUnlicensed: (tenantId) => {
       if (pimUnlicensedLogged.has(tenantId)) return;
       pimUnlicensedLogged.add(tenantId);

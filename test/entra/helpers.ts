@@ -31,6 +31,7 @@ export function entraConfig(overrides: Partial<NonNullable<Config['entra']>> = {
     authorityHost: LOGIN,
     graphBaseUrl: GRAPH,
     partnerTenantId: undefined,
+    pimUnlicensed: 'no-eligible-roles',
     ...overrides,
   };
 }

@@ -5,7 +5,8 @@ import { AppError } from '../../src/errors.js';
 import { startEntraServer, type EntraServer } from '../../src/sandbox/index.js';
 import { defaultDirectory, TENANT_IDS } from '../../src/sandbox/seed-directory.js';
 import { issueTemporaryAccessPass, type IssueDeps } from '../../src/tap/issue.js';
-import { buildHarness, type TestHarness } from '../helpers/services.js';
+import { loadConfig } from '../../src/config/index.js';
+import { buildHarness, TEST_ENV, type TestHarness } from '../helpers/services.js';
 import { captureLogger, entraConfig } from '../entra/helpers.js';
 
 /**
@@ -78,6 +79,34 @@ describe('privileged accounts are refused, however the role is held', () => {
     } finally {
       graph.state.tenant(TENANT_IDS.northwind)!.tapPolicy.state = 'disabled';
     }
+  });
+});
+
+describe('ENTRA_PIM_UNLICENSED', () => {
+  it('refuse: an ordinary user of a tenant without P2 gets no pass, with a note that the check could not be made', async () => {
+    const config = loadConfig({
+      ...TEST_ENV,
+      ENTRA_CLIENT_ID: graph.clientId,
+      ENTRA_CLIENT_SECRET: graph.clientSecret,
+      ENTRA_AUTHORITY_HOST: graph.authorityHost,
+      GRAPH_BASE_URL: graph.graphBaseUrl,
+      ENTRA_PIM_UNLICENSED: 'refuse',
+    }, { trustedCaPem: graph.caPem });
+    expect(config.entra?.pimUnlicensed).toBe('refuse');
+    deps = { ...deps, entra: createEntraDirectory({ config: config.entra!, policyCacheSeconds: 0, logger: captureLogger().logger }) };
+    graph.state.tenant(TENANT_IDS.northwind)!.tapPolicy.state = 'enabled';
+    try {
+      const error = await refusal('oliver.smith@northwind.example', '30');
+      expect(error.code).toBe('ROLE_CHECK_FAILED');
+      expect(error.detail).toContain('AadPremiumLicenseRequired');
+    } finally {
+      graph.state.tenant(TENANT_IDS.northwind)!.tapPolicy.state = 'disabled';
+    }
+  });
+
+  it('is no-eligible-roles unless set, and refuses a value it does not know', () => {
+    expect(loadConfig(TEST_ENV).entra?.pimUnlicensed).toBe('no-eligible-roles');
+    expect(() => loadConfig({ ...TEST_ENV, ENTRA_PIM_UNLICENSED: 'ignore' })).toThrow(/ENTRA_PIM_UNLICENSED/);
   });
 });
 
