@@ -4,7 +4,8 @@ import type { IssuanceFilter } from '../../db/issuances.js';
 import type { Services } from '../../services.js';
 import { PSA_LABEL } from './companies-list.js';
 import { ADMIN_PAGE_SIZE, pageNumber, type AdminEnv } from './context.js';
-import { Layout, Pager, formatInstant, query } from './layout.js';
+import { Layout, LocalTime, Pager, query } from './layout.js';
+import { explainOutcome } from './outcome-explanations.js';
 import { ticketUrl } from './ticket-links.js';
 
 const OUTCOMES = ['issued', 'refused', 'failed', 'revoked'] as const;
@@ -73,7 +74,9 @@ export function auditRoutes(services: Services) {
           </div>
           <button type="submit">Apply</button>
         </form>
-        <table class="list">
+        <p class="muted small">Times are in each customer's time zone; hover for UTC. The date filter is in UTC.</p>
+        <div class="table-scroll">
+        <table class="list audit">
           <caption class="visually-hidden">Temporary Access Pass requests, newest first</caption>
           <thead>
             <tr>
@@ -94,9 +97,13 @@ export function auditRoutes(services: Services) {
             ) : null}
             {rows.map((r) => {
               const href = ticketUrl(services.config, r.psa, r.ticketId);
+              // Times in the customer's zone (UTC on hover); rows without a mapping fall back to the default zone.
+              const zone = mappings.find((m) => m.psa === r.psa && m.companyId === r.companyId)?.timeZone ?? services.config.tap.defaultTimeZone;
               return (
                 <tr>
-                  <td>{formatInstant(r.createdAt)}</td>
+                  <td>
+                    <LocalTime iso={r.createdAt} zone={zone} />
+                  </td>
                   <td>
                     {r.requestedBy ?? '—'}
                     <span class="sub">{r.trigger}</span>
@@ -106,18 +113,24 @@ export function auditRoutes(services: Services) {
                     <span class="sub">{[r.companyName, r.psa ? PSA_LABEL[r.psa] : undefined].filter(Boolean).join(' · ')}</span>
                   </td>
                   <td>{r.userPrincipalName ?? '—'}</td>
-                  <td>{formatInstant(r.startAt)}</td>
-                  <td>{formatInstant(r.expiresAt)}</td>
+                  <td>
+                    <LocalTime iso={r.startAt} zone={zone} />
+                  </td>
+                  <td>
+                    <LocalTime iso={r.expiresAt} zone={zone} />
+                  </td>
                   <td>
                     <span class={`badge outcome-${r.outcome}`}>{r.outcome}</span>
                     <span class="sub">{r.outcomeCode}</span>
                     {r.outcome === 'issued' ? <span class="sub">{`note ${r.noteStatus}`}</span> : null}
+                    <span class="explain">{explainOutcome(r)}</span>
                   </td>
                 </tr>
               );
             })}
           </tbody>
         </table>
+        </div>
         <Pager page={page} pageSize={ADMIN_PAGE_SIZE} total={total} href={(p) => `/admin/audit${query({ ...params, page: p })}`} />
       </Layout>,
     );
