@@ -12,12 +12,6 @@ export interface AttemptThrottle {
   reserve(key: string): AttemptReservation;
   /** Failures still allowed for `key` in the window (attempts in flight count as failures). */
   remaining(key: string): number;
-  /** @deprecated check → await → count lets a concurrent burst through; use `reserve`. */
-  blocked(key: string): boolean;
-  /** @deprecated use `reserve(key).fail()`. */
-  fail(key: string): void;
-  /** @deprecated use `reserve(key).succeed()`. */
-  succeed(key: string): void;
 }
 
 export interface AttemptReservation {
@@ -122,13 +116,6 @@ export function createAttemptThrottle(opts: AttemptThrottleOptions): AttemptThro
       const s = state(key);
       store(key, s);
       return Math.max(0, opts.maxFailures - used(s));
-    },
-    blocked: (key) => throttle.remaining(key) === 0,
-    fail: (key) => throttle.reserve(key).fail(),
-    succeed(key) {
-      const s = state(key);
-      s.failures = [];
-      store(key, s);
     },
   };
   return throttle;
