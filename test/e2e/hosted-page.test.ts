@@ -43,7 +43,7 @@ interface HostRecord {
 
 // Evaluated in the simulated ConnectWise page (a string: this project's TypeScript has no DOM types).
 const hostRecord = (page: Page) =>
-  page.evaluate('({ received: window.cwHost.received, sent: window.cwHost.sent, violations: window.cwHost.violations })') as Promise<HostRecord>;
+  page.evaluate<HostRecord>('({ received: window.cwHost.received, sent: window.cwHost.sent, violations: window.cwHost.violations })');
 
 async function expectAllAcknowledged(page: Page): Promise<void> {
   // Acknowledgements travel by postMessage: give them a moment, then the count must be 0.
