@@ -8,11 +8,11 @@ const minutes = (m: number) => (m % 60 === 0 ? `${m} min (${m / 60} h)` : `${m} 
 
 /** What the tenant told us when the connection was tested: organization, verified domains and the TAP policy. */
 export const ConnectionResult: FC<{ test: ConnectionTest }> = ({ test }) => {
-  const { organization: org, policy } = test;
+  const { organization: org, policy, roles } = test;
   return (
     <section class="card" aria-labelledby="test-heading">
       <h2 id="test-heading">Connection test</h2>
-      {org.ok && policy.ok && policy.value.state === 'enabled' ? (
+      {org.ok && policy.ok && roles.ok && policy.value.state === 'enabled' ? (
         <Notice kind="ok">The connector reached this tenant and the Temporary Access Pass method is enabled.</Notice>
       ) : null}
       <dl class="facts">
@@ -42,6 +42,21 @@ export const ConnectionResult: FC<{ test: ConnectionTest }> = ({ test }) => {
           </dd>
         ) : (
           <dd class="bad">{policy.error}</dd>
+        )}
+        <dt>Directory role check</dt>
+        {roles.ok ? (
+          <dd data-testid="role-reads">
+            <span class="good">Readable</span>
+            {roles.value.eligibility === 'readable'
+              ? ' · role assignments and PIM eligibility'
+              : roles.value.eligibility === 'unlicensed'
+                ? ' · role assignments; no Entra ID P2 here, so no PIM eligibility to check'
+                : ' · role assignments; no Entra ID P2 here, and ENTRA_PIM_UNLICENSED=refuse refuses every pass'}
+          </dd>
+        ) : (
+          <dd class="bad" data-testid="role-reads">
+            {roles.error} Without these reads every pass is refused.
+          </dd>
         )}
       </dl>
       {policy.ok && policy.value.state === 'disabled' ? (

@@ -1,6 +1,6 @@
 import type { PsaKind } from '../../domain.js';
 import type { TenantMapping } from '../../db/mappings.js';
-import type { TapPolicy, TenantOrganization } from '../../entra/port.js';
+import type { RoleReadAccess, TapPolicy, TenantOrganization } from '../../entra/port.js';
 import { AppError } from '../../errors.js';
 import { errorForLog } from '../../logger.js';
 import type { Services } from '../../services.js';
@@ -10,6 +10,8 @@ import type { FieldErrors, ParsedRules } from './mapping-fields.js';
 export interface ConnectionTest {
   organization: { ok: true; value: TenantOrganization } | { ok: false; error: string };
   policy: { ok: true; value: TapPolicy } | { ok: false; error: string };
+  /** The directory-role reads the privileged check makes (RoleManagement.Read.Directory): without them every pass is refused. */
+  roles: { ok: true; value: RoleReadAccess } | { ok: false; error: string };
 }
 
 const explainFailure = (error: unknown) =>
@@ -20,20 +22,25 @@ const explainFailure = (error: unknown) =>
     : 'The connector could not reach Microsoft Graph.';
 
 /**
- * A real round trip into the customer tenant: a token, the organization (name, verified domains) and the TAP policy.
- * Both calls run even if one fails, so the admin sees everything that needs fixing at once.
+ * A real round trip into the customer tenant: a token, the organization (name, verified domains), the TAP policy and the
+ * directory-role reads of the privileged check. All calls run even if one fails, so the admin sees everything that needs fixing at once.
  */
 export async function testConnection(services: Services, tenantId: string): Promise<ConnectionTest> {
   const entra = services.entra;
   if (!entra) {
     const error = new AppError('ENTRA_NOT_CONFIGURED').detail;
-    return { organization: { ok: false, error }, policy: { ok: false, error } };
+    return { organization: { ok: false, error }, policy: { ok: false, error }, roles: { ok: false, error } };
   }
-  const [org, policy] = await Promise.allSettled([entra.getOrganization(tenantId, { fresh: true }), entra.getTapPolicy(tenantId, { fresh: true })]);
-  for (const r of [org, policy]) if (r.status === 'rejected') services.logger.warn({ tenantId, err: errorForLog(r.reason) }, 'admin: connection test failed');
+  const [org, policy, roles] = await Promise.allSettled([
+    entra.getOrganization(tenantId, { fresh: true }),
+    entra.getTapPolicy(tenantId, { fresh: true }),
+    entra.checkRoleReads(tenantId),
+  ]);
+  for (const r of [org, policy, roles]) if (r.status === 'rejected') services.logger.warn({ tenantId, err: errorForLog(r.reason) }, 'admin: connection test failed');
   return {
     organization: org.status === 'fulfilled' ? { ok: true, value: org.value } : { ok: false, error: explainFailure(org.reason) },
     policy: policy.status === 'fulfilled' ? { ok: true, value: policy.value } : { ok: false, error: explainFailure(policy.reason) },
+    roles: roles.status === 'fulfilled' ? { ok: true, value: roles.value } : { ok: false, error: explainFailure(roles.reason) },
   };
 }
 
