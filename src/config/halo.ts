@@ -16,6 +16,9 @@ export const haloShape = {
   HALO_ONBOARDING_REQUESTTYPE_ID: onboardingSetting(z.preprocess(blankToUndefined, z.coerce.number().int().positive().optional())),
   HALO_ONBOARDING_STATUS_ID: onboardingSetting(z.preprocess(blankToUndefined, z.coerce.number().int().positive().optional())),
   HALO_DONE_STATUS_ID: onboardingSetting(z.preprocess(blankToUndefined, z.coerce.number().int().positive().optional())),
+  // Pass lifecycle (issue 12): cancelled onboarding revokes the pass; the enrolment follow-up may move the ticket.
+  HALO_CANCELLED_STATUS_ID: z.preprocess(blankToUndefined, z.coerce.number().int().positive().optional()),
+  HALO_ENROLLED_STATUS_ID: z.preprocess(blankToUndefined, z.coerce.number().int().positive().optional()),
   // Halo's limit is quoted three ways and none is confirmed (reference halopsa.md, "Limits and errors": 300 per rolling
   // 5 min, 500 per 3 min, 700 per rolling 5 min). 100 a minute is 500 per 5 min (510 with the burst): inside the
   // 500-per-3-min (~167/min) and 700-per-5-min (140/min) figures, with room for other integrations. It is ABOVE the
@@ -38,6 +41,10 @@ export interface HaloConfig {
   startDateField: string | undefined;
   onboarding: { requestTypeId: number; statusId: number | undefined } | undefined;
   doneStatusId: number | undefined;
+  /** HALO_CANCELLED_STATUS_ID: a followed ticket moved to this status has its pass revoked. */
+  cancelledStatusId: number | undefined;
+  /** HALO_ENROLLED_STATUS_ID: the follow-up moves the ticket here once the user enrolled. */
+  enrolledStatusId: number | undefined;
   /** Sustained request rate the connector allows itself towards Halo (HALO_MAX_REQUESTS_PER_MINUTE). */
   maxRequestsPerMinute: number;
 }
@@ -71,6 +78,8 @@ export function buildHalo(env: HaloEnv, problems: string[]): HaloConfig | undefi
       ? { requestTypeId: env.HALO_ONBOARDING_REQUESTTYPE_ID, statusId: env.HALO_ONBOARDING_STATUS_ID }
       : undefined,
     doneStatusId: env.HALO_DONE_STATUS_ID,
+    cancelledStatusId: env.HALO_CANCELLED_STATUS_ID,
+    enrolledStatusId: env.HALO_ENROLLED_STATUS_ID,
     maxRequestsPerMinute: env.HALO_MAX_REQUESTS_PER_MINUTE,
   };
 }

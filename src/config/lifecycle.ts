@@ -17,6 +17,9 @@ export const lifecycleShape = {
   POLL_INTERVAL_SECONDS: int(1, 86400, 120),
   ISSUE_LEAD_DAYS: int(0, 60, 3),
   DATE_ORDER: z.preprocess(blankToUndefined, z.enum(['DMY', 'MDY']).default('DMY')),
+
+  // --- pass lifecycle (issue 12): how often to ask Graph whether users whose pass has started have enrolled
+  FOLLOW_UP_INTERVAL_SECONDS: int(1, 86400, 900),
 };
 
 type LifecycleEnv = ParsedShape<typeof lifecycleShape>;
@@ -33,6 +36,8 @@ export interface PollingConfig {
   intervalSeconds: number;
   leadDays: number;
   dateOrder: 'DMY' | 'MDY';
+  /** FOLLOW_UP_INTERVAL_SECONDS: the enrolment follow-up's period. */
+  followUpIntervalSeconds: number;
 }
 
 export function buildLifecycle(env: LifecycleEnv): { tap: TapRulesConfig; polling: PollingConfig } {
@@ -44,6 +49,6 @@ export function buildLifecycle(env: LifecycleEnv): { tap: TapRulesConfig; pollin
       defaultTimeZone: env.DEFAULT_TIME_ZONE,
       defaultActivationHour: env.DEFAULT_ACTIVATION_HOUR,
     },
-    polling: { intervalSeconds: env.POLL_INTERVAL_SECONDS, leadDays: env.ISSUE_LEAD_DAYS, dateOrder: env.DATE_ORDER },
+    polling: { intervalSeconds: env.POLL_INTERVAL_SECONDS, leadDays: env.ISSUE_LEAD_DAYS, dateOrder: env.DATE_ORDER, followUpIntervalSeconds: env.FOLLOW_UP_INTERVAL_SECONDS },
   };
 }

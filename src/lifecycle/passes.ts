@@ -101,6 +101,29 @@ export function createPassLedger(db: Db, now: () => Date) {
       return id;
     },
 
+    /** An event about a ticket's scheduled pass (no pass exists yet): rescheduled, cancelled. */
+    recordScheduleEvent(input: { psa: PsaKind; ticketId: string; companyId: string; userPrincipalName: string; startAt: string; event: PassEvent; code: string; detail: string; requestedBy: string; trigger: IssuanceRow['trigger'] }): string {
+      const id = crypto.randomUUID();
+      db.insert(issuances)
+        .values({
+          id,
+          psa: input.psa,
+          ticketId: input.ticketId,
+          companyId: input.companyId,
+          requestedBy: input.requestedBy.slice(0, 200),
+          trigger: input.trigger,
+          userPrincipalName: input.userPrincipalName,
+          startAt: input.startAt,
+          outcome: input.event,
+          outcomeCode: input.code,
+          detail: input.detail.slice(0, 500),
+          createdAt: iso(),
+          updatedAt: iso(),
+        })
+        .run();
+      return id;
+    },
+
     /** Ends a pass without an event row of its own (its end is told by another row, e.g. the follow-up). */
     end(id: string): void {
       db.update(issuances).set({ endedAt: iso(), updatedAt: iso() }).where(and(eq(issuances.id, id), isNull(issuances.endedAt))).run();

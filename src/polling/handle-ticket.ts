@@ -5,7 +5,8 @@ import { AppError, REFUSAL_CODES } from '../errors.js';
 import { errorForLog } from '../logger.js';
 import type { PsaConnector, PsaTicket } from '../psa/port.js';
 import { readOnboardingInputs, type OnboardingInputs } from '../psa/ticket-fields.js';
-import { onboardingDetailsMissingNote, scheduledNote, unclearStartDateNote } from '../tap/note.js';
+import { onboardingDetailsMissingNote, replacesRevokedSentence, scheduledNote, ticketChangedNote, unclearStartDateNote } from '../tap/note.js';
+import type { Replacing } from '../lifecycle/follow-ticket.js';
 import { describeError, doneStatusFor, fieldSettings, isCycleAbort, POLLER_REQUESTED_BY, type OnboardingDeps } from './deps.js';
 import { fingerprint, mappingPart, planIssue, splitFingerprint, userRetryAt } from './plan.js';
 import type { LedgerState } from './store.js';
@@ -23,10 +24,25 @@ const MAPPING_SENSITIVE = new Set(['refused', 'failed', 'scheduled', 'waiting_us
 export function createTicketHandler(deps: OnboardingDeps) {
   const { store, now } = deps;
 
-  async function handle(psa: PsaKind, connector: PsaConnector, ticket: PsaTicket): Promise<TicketOutcome> {
+  /**
+   * `replacing`: the ticket follower just revoked the ticket's pass because its start date or user changed; the new
+   * pass or schedule is decided now, and its one note says what was revoked.
+   */
+  async function handle(psa: PsaKind, connector: PsaConnector, ticket: PsaTicket, opts: { replacing?: Replacing } = {}): Promise<TicketOutcome> {
     const ledger = store.ledger(psa, ticket.id);
-    // One pass per onboarding ticket: after that only the button issues (and re-issues).
+    // One pass per onboarding ticket: after that only the button issues (and re-issues), or the follower replaces it.
     if (ledger?.state === 'issued') return 'unchanged';
+    if (opts.replacing) {
+      let replacingInputs: OnboardingInputs;
+      try {
+        replacingInputs = await readOnboardingInputs(ticket, fieldSettings(deps.config, psa), () => connector.getTicketDescription(ticket));
+      } catch (error) {
+        if (isCycleAbort(error)) throw error;
+        return fail(psa, ticket, null, error);
+      }
+      const mapping = deps.mappings.get(psa, ticket.companyId);
+      return decide(psa, ticket, replacingInputs, mapping, ledger, { fingerprint: fingerprint(ticket.companyId, replacingInputs, mapping), ticketUpdatedAt: ticket.lastUpdated ?? null }, opts.replacing);
+    }
     const version = ticket.lastUpdated ?? null;
     const mapping = deps.mappings.get(psa, ticket.companyId);
     const stored = splitFingerprint(ledger?.inputFingerprint);
@@ -58,10 +74,18 @@ export function createTicketHandler(deps: OnboardingDeps) {
     mapping: TenantMapping | undefined,
     ledger: PollLedgerRow | undefined,
     seen: { fingerprint: string; ticketUpdatedAt: string | null },
+    replacing?: Replacing,
   ): Promise<TicketOutcome> {
-    const record = (state: LedgerState, extra: { issuanceId?: string; detail?: string } = {}) => store.record(psa, ticket.id, { state, ...seen, ...extra }, now());
+    const record = (state: LedgerState, extra: { issuanceId?: string; detail?: string; watchUntil?: Date | null } = {}) =>
+      store.record(psa, ticket.id, { state, ...seen, watchUntil: null, ...extra }, now());
     const upn = inputs.userPrincipalName;
     const date = inputs.startDate;
+    const zone = mapping?.timeZone ?? deps.config.tap.defaultTimeZone;
+    // The follower revoked a pass: when nothing replaces it right away, one note says what was revoked and why.
+    const sayRevoked = async () => {
+      if (!replacing) return;
+      await deps.tickets.postInfoNote(psa, ticket.id, ticketChangedNote({ change: replacing.change, userPrincipalName: replacing.userPrincipalName, revoked: replacing.revoked, droppedSchedule: undefined, next: undefined, timeZone: zone }));
+    };
 
     if (!upn || date.kind !== 'date') {
       store.cancel(psa, ticket.id, now());
@@ -69,6 +93,7 @@ export function createTicketHandler(deps: OnboardingDeps) {
         date.kind === 'unclear' && upn
           ? unclearStartDateNote({ text: date.text, source: date.source, reason: date.reason })
           : onboardingDetailsMissingNote({ missingUser: !upn, missingStartDate: date.kind !== 'date' });
+      await sayRevoked();
       await deps.tickets.postInfoNote(psa, ticket.id, note, { once: true });
       record('needs_input', { detail: !upn ? 'no user on the ticket' : date.kind === 'unclear' ? `start date ${date.reason}` : 'no start date' });
       return 'needs_input';
@@ -78,22 +103,44 @@ export function createTicketHandler(deps: OnboardingDeps) {
     if (plan.kind === 'schedule' && mapping) {
       const row = store.scheduled(psa, ticket.id);
       const same =
+        (ledger?.state === 'scheduled' || ledger?.state === 'waiting_user') &&
         row?.state === 'pending' && row.userPrincipalName === upn && row.startAt === plan.startAt.toISOString() && (ledger?.state === 'waiting_user' || row.issueAt === plan.issueAt.toISOString());
-      if (same) {
+      if (same && !replacing) {
         // Nothing the user would notice changed (text reworded, mapping re-saved): no second note.
-        record(ledger?.state === 'waiting_user' ? 'waiting_user' : 'scheduled');
+        record(ledger?.state === 'waiting_user' ? 'waiting_user' : 'scheduled', { watchUntil: plan.startAt });
         return 'unchanged';
       }
+      const moved = row?.state === 'pending' && (row.userPrincipalName !== upn || row.startAt !== plan.startAt.toISOString()) ? row : undefined;
       store.schedule({ psa, ticketId: ticket.id, companyId: ticket.companyId, userPrincipalName: upn, startDate: date.date, startAt: plan.startAt, issueAt: plan.issueAt }, now());
-      await deps.tickets.postInfoNote(psa, ticket.id, scheduledNote({ userPrincipalName: upn, startAt: plan.startAt, issueAt: plan.issueAt, timeZone: mapping.timeZone }));
-      record('scheduled', { detail: `issue at ${plan.issueAt.toISOString()}` });
+      if (moved) {
+        // A scheduled pass (not created yet) follows its ticket: the audit says it moved.
+        const userChanged = moved.userPrincipalName !== upn;
+        deps.passes.recordScheduleEvent({
+          psa,
+          ticketId: ticket.id,
+          companyId: ticket.companyId,
+          userPrincipalName: upn,
+          startAt: plan.startAt.toISOString(),
+          event: 'rescheduled',
+          code: userChanged ? 'USER_CHANGED' : 'START_DATE_CHANGED',
+          detail: userChanged ? `The scheduled pass moved from ${moved.userPrincipalName} to ${upn}.` : `The scheduled pass moved from ${moved.startDate} to ${date.date}.`,
+          requestedBy: POLLER_REQUESTED_BY,
+          trigger: 'poller',
+        });
+      }
+      const note = replacing
+        ? ticketChangedNote({ change: replacing.change, userPrincipalName: replacing.userPrincipalName, revoked: replacing.revoked, droppedSchedule: undefined, next: { kind: 'scheduled', startAt: plan.startAt, issueAt: plan.issueAt, userPrincipalName: upn }, timeZone: mapping.timeZone })
+        : scheduledNote({ userPrincipalName: upn, startAt: plan.startAt, issueAt: plan.issueAt, timeZone: mapping.timeZone });
+      await deps.tickets.postInfoNote(psa, ticket.id, note);
+      deps.passes.clearNoted(psa, ticket.id);
+      record('scheduled', { detail: `issue at ${plan.issueAt.toISOString()}`, watchUntil: plan.startAt });
       return 'scheduled';
     }
 
     store.cancel(psa, ticket.id, now());
     // A pass someone already issued on this ticket for this user (the button, before the poller saw the ticket) is
     // the ticket's pass: the poller adopts it instead of issuing and noting a second one.
-    const pressed = deps.passes.liveForTicket(psa, ticket.id).find((p) => p.userPrincipalName === upn.toLowerCase());
+    const pressed = replacing ? undefined : deps.passes.liveForTicket(psa, ticket.id).find((p) => p.userPrincipalName === upn.toLowerCase());
     if (pressed) {
       record('issued', { issuanceId: pressed.id, detail: `issued by ${pressed.requestedBy ?? 'the button'}` });
       return 'unchanged';
@@ -111,17 +158,22 @@ export function createTicketHandler(deps: OnboardingDeps) {
         startDate: date.date,
         doneStatus: doneStatusFor(deps.config, psa),
         quietRefusals: final ? [] : ['USER_NOT_FOUND'],
+        notePreface: replacing ? [replacesRevokedSentence(replacing.change, replacing.revoked, zone)] : undefined,
       });
-      record('issued', { issuanceId: result.issuanceId, detail: result.status });
+      const startsAt = new Date(result.startDateTime);
+      // Followed until the pass starts: a changed start date, user or a cancellation revokes it before then.
+      record('issued', { issuanceId: result.issuanceId, detail: result.status, watchUntil: startsAt.getTime() > now().getTime() ? startsAt : null });
       return 'issued';
     } catch (error) {
       if (error instanceof AppError && error.code === 'USER_NOT_FOUND' && !final && plan.startAt) {
         const retryAt = userRetryAt(1, now(), plan.startAt);
         store.schedule({ psa, ticketId: ticket.id, companyId: ticket.companyId, userPrincipalName: upn, startDate: date.date, startAt: plan.startAt, issueAt: retryAt, attempts: 1 }, now());
-        record('waiting_user', { detail: `account not found; next try ${retryAt.toISOString()}` });
+        await sayRevoked();
+        record('waiting_user', { detail: `account not found; next try ${retryAt.toISOString()}`, watchUntil: plan.startAt });
         return 'waiting_user';
       }
       if (error instanceof AppError && REFUSAL_CODES.has(error.code)) {
+        await sayRevoked();
         record('refused', { detail: error.code });
         return 'refused';
       }

@@ -2,7 +2,8 @@ import { startLoop, type BackgroundLoop } from '../background.js';
 import { PSA_KINDS, type PsaKind } from '../domain.js';
 import { AppError } from '../errors.js';
 import type { Services } from '../services.js';
-import { isOnboardingConfigured, type OnboardingDeps } from './deps.js';
+import { fieldSettings, isOnboardingConfigured, type OnboardingDeps } from './deps.js';
+import { createTicketFollower } from '../lifecycle/follow-ticket.js';
 import { createOnboardingPoller } from './poller.js';
 import { createOnboardingScheduler } from './scheduler.js';
 import { createPollingStore } from './store.js';
@@ -29,7 +30,7 @@ const MAX_BACKOFF_MS = 30 * 60_000;
  * onboarding configured.
  */
 export function startOnboardingWorkers(
-  services: Pick<Services, 'config' | 'logger' | 'storage' | 'mappings' | 'entra' | 'connectors' | 'tickets' | 'passes' | 'health' | 'now'>,
+  services: Pick<Services, 'config' | 'logger' | 'storage' | 'mappings' | 'entra' | 'connectors' | 'tickets' | 'passes' | 'outbox' | 'health' | 'now'>,
 ): OnboardingWorkers {
   const { config, logger, health } = services;
   const psas = PSA_KINDS.filter((psa) => isOnboardingConfigured(config, psa) && services.connectors[psa] !== undefined);
@@ -48,7 +49,19 @@ export function startOnboardingWorkers(
     logger: logger.child({ worker: 'onboarding' }),
     now: services.now,
   };
-  const poller = createOnboardingPoller({ ...deps, connectors: services.connectors });
+  const follower = createTicketFollower({
+    config,
+    entra: services.entra,
+    passes: services.passes,
+    store: deps.store,
+    mappings: services.mappings,
+    outbox: services.outbox,
+    logger: deps.logger,
+    transaction: (fn) => services.storage.sqlite.transaction(fn)(),
+    now: services.now,
+    fieldSettings: (psa) => fieldSettings(config, psa),
+  });
+  const poller = createOnboardingPoller({ ...deps, connectors: services.connectors, follower });
   const scheduler = createOnboardingScheduler(deps);
   const intervalMs = config.polling.intervalSeconds * 1000;
 

@@ -1,11 +1,15 @@
 import type { PsaKind } from '../domain.js';
 import { AppError } from '../errors.js';
 import type { PsaConnector, PsaTicket } from '../psa/port.js';
-import { describeError, type OnboardingDeps } from './deps.js';
+import { describeError, isCycleAbort, type OnboardingDeps } from './deps.js';
+import { errorForLog } from '../logger.js';
+import type { TicketFollower } from '../lifecycle/follow-ticket.js';
 import { createTicketHandler, type TicketOutcome } from './handle-ticket.js';
 
 export interface PollerDeps extends OnboardingDeps {
   connectors: Partial<Record<PsaKind, PsaConnector>>;
+  /** Follows tickets whose pass was issued or scheduled until the pass starts (issue 12); without it none are. */
+  follower?: TicketFollower;
 }
 
 export interface CycleSummary {
@@ -17,6 +21,13 @@ export interface CycleSummary {
   needsInput: number;
   waitingUser: number;
   unchanged: number;
+  /** Followed tickets whose pass was revoked and replaced, or whose onboarding was cancelled. */
+  replaced: number;
+  cancelled: number;
+  /** Tickets the change feed listed that are neither followed nor in the onboarding queue. */
+  ignored: number;
+  /** How many tickets were followed this cycle. */
+  followed: number;
   errors: number;
   pages: number;
   durationMs: number;
@@ -49,35 +60,71 @@ export function createOnboardingPoller(deps: PollerDeps): OnboardingPoller {
    * list (a note bumps `lastUpdated`; a done status drops the ticket from the filter): paging while handling skipped
    * tickets behind the shifted offsets. The listing itself is read in one quick pass, so the pages are stable.
    */
-  async function listChangedTickets(psa: PsaKind, connector: PsaConnector, summary: CycleSummary) {
+  async function listChangedTickets(psa: PsaKind, connector: PsaConnector, summary: CycleSummary, feed: boolean) {
     const cursor = store.cursor(psa);
     const byId = new Map<string, PsaTicket>();
+    const onboarding = new Set<string>();
     let cursorAfter = cursor;
     for (let page = 1; ; page += 1) {
-      const result = await connector.listOnboardingTickets(cursor, page);
+      // Followed tickets may have left the onboarding queue (done, cancelled, another board): while any are followed,
+      // the cycle reads every ticket changed since the cursor instead — still one request when nothing changed.
+      const result = feed && cursor ? await connector.listChangedTickets(cursor, page) : await connector.listOnboardingTickets(cursor, page);
       summary.pages += 1;
       for (const ticket of result.tickets) byId.set(ticket.id, ticket);
-      cursorAfter = result.cursorAfter ?? cursorAfter;
+      for (const id of feed && cursor ? (result.onboardingIds ?? []) : result.tickets.map((t) => t.id)) onboarding.add(id);
+      // Halo's open list has no cursor of its own: the newest change seen is where the change feed starts.
+      cursorAfter = result.cursorAfter ?? newest(cursorAfter, result.tickets);
       if (!result.hasMore || result.tickets.length === 0) break;
       if (page >= MAX_PAGES_PER_CYCLE) {
         deps.logger.warn({ psa, pages: page }, 'onboarding poll stopped listing after the page limit; the next cycle continues');
         break;
       }
     }
-    return { tickets: [...byId.values()], cursorAfter };
+    return { tickets: [...byId.values()], cursorAfter, onboarding };
+  }
+
+  const newest = (cursor: string | undefined, tickets: PsaTicket[]): string | undefined =>
+    [cursor, ...tickets.map((t) => t.lastUpdated)].filter((v): v is string => v !== undefined).sort((a, b) => Date.parse(a) - Date.parse(b)).at(-1);
+
+  /** A followed ticket: cancelled, its pass replaced, or handled as usual (a scheduled pass is rescheduled there). */
+  async function follow(psa: PsaKind, connector: PsaConnector, ticket: PsaTicket, summary: CycleSummary, inQueue: boolean): Promise<TicketOutcome | undefined> {
+    const ledger = store.ledger(psa, ticket.id);
+    if (!ledger || !deps.follower) return inQueue ? handler.handle(psa, connector, ticket) : undefined;
+    summary.followed += 1;
+    let decision;
+    try {
+      decision = await deps.follower.follow(psa, connector, ticket, ledger);
+    } catch (error) {
+      if (isCycleAbort(error)) throw error;
+      deps.logger.error({ psa, ticketId: ticket.id, err: errorForLog(error) }, 'following the ticket failed');
+      return 'failed';
+    }
+    if (decision.kind === 'cancelled') {
+      summary.cancelled += 1;
+      return undefined;
+    }
+    if (decision.kind === 'unchanged') return 'unchanged';
+    if (decision.kind === 'replace') summary.replaced += 1;
+    return handler.handle(psa, connector, ticket, decision.kind === 'replace' ? { replacing: decision.replacing } : {});
   }
 
   async function runCycle(psa: PsaKind): Promise<CycleSummary> {
     const connector = deps.connectors[psa];
     if (!connector) throw new AppError('PSA_NOT_ENABLED');
     const startedAt = now().getTime();
-    const summary: CycleSummary = { psa, seen: 0, issued: 0, scheduled: 0, refused: 0, needsInput: 0, waitingUser: 0, unchanged: 0, errors: 0, pages: 0, durationMs: 0 };
+    const summary: CycleSummary = { psa, seen: 0, issued: 0, scheduled: 0, refused: 0, needsInput: 0, waitingUser: 0, unchanged: 0, replaced: 0, cancelled: 0, ignored: 0, followed: 0, errors: 0, pages: 0, durationMs: 0 };
     let failure: unknown;
     try {
-      const { tickets, cursorAfter } = await listChangedTickets(psa, connector, summary);
+      const watched = deps.follower ? store.watchedIds(psa, now()) : new Set<string>();
+      const { tickets, cursorAfter, onboarding } = await listChangedTickets(psa, connector, summary, watched.size > 0);
       for (const ticket of tickets) {
         summary.seen += 1;
-        const outcome = await handler.handle(psa, connector, ticket);
+        const inQueue = onboarding.has(ticket.id);
+        const outcome = watched.has(ticket.id) ? await follow(psa, connector, ticket, summary, inQueue) : inQueue ? await handler.handle(psa, connector, ticket) : undefined;
+        if (outcome === undefined) {
+          if (!watched.has(ticket.id)) summary.ignored += 1;
+          continue;
+        }
         (summary[COUNTER[outcome]] as number) += 1;
       }
       // Stored only once every listed ticket is handled: a crash or an abort above lists them again, and the ledger

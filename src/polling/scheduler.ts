@@ -33,12 +33,14 @@ const BATCH = 50;
 export function createOnboardingScheduler(deps: OnboardingDeps, opts: { random?: () => number } = {}): OnboardingScheduler {
   const { store, now } = deps;
 
-  const setLedger = (row: ScheduledIssuanceRow, state: LedgerState, detail: string, issuanceId?: string) => {
+  const setLedger = (row: ScheduledIssuanceRow, state: LedgerState, detail: string, issuanceId?: string, startsAt?: Date) => {
     const current = store.ledger(row.psa, row.ticketId);
+    // An issued pass is followed until it starts (src/lifecycle/follow-ticket.ts); a final failure is not followed.
+    const watchUntil = state === 'issued' ? (startsAt && startsAt.getTime() > now().getTime() ? startsAt : null) : state === 'waiting_user' ? undefined : null;
     store.record(
       row.psa,
       row.ticketId,
-      { state, fingerprint: current?.inputFingerprint ?? null, ticketUpdatedAt: current?.ticketUpdatedAt ?? null, issuanceId: issuanceId ?? null, detail },
+      { state, fingerprint: current?.inputFingerprint ?? null, ticketUpdatedAt: current?.ticketUpdatedAt ?? null, issuanceId: issuanceId ?? null, detail, watchUntil },
       now(),
     );
   };
@@ -49,7 +51,7 @@ export function createOnboardingScheduler(deps: OnboardingDeps, opts: { random?:
     const existing = store.pipelinePassSince(row.psa, row.ticketId, row.createdAt);
     if (existing) {
       store.finish(row.id, 'done', now());
-      setLedger(row, 'issued', 'issued before a restart', existing);
+      setLedger(row, 'issued', 'issued before a restart', existing, new Date(row.startAt));
       summary.issued += 1;
       return;
     }
@@ -68,7 +70,7 @@ export function createOnboardingScheduler(deps: OnboardingDeps, opts: { random?:
         quietRefusals: ['USER_NOT_FOUND'],
       });
       store.finish(row.id, 'done', now());
-      setLedger(row, 'issued', result.status, result.issuanceId);
+      setLedger(row, 'issued', result.status, result.issuanceId, new Date(result.startDateTime));
       summary.issued += 1;
     } catch (error) {
       const attempts = row.attempts + 1;

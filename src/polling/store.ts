@@ -1,10 +1,10 @@
-import { and, asc, eq, gte, inArray, lt, lte, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, inArray, lt, lte, or, sql } from 'drizzle-orm';
 import type { PsaKind } from '../domain.js';
 import type { Db } from '../db/index.js';
 import { issuances, pollCursors, pollLedger, scheduledIssuances, type PollLedgerRow, type ScheduledIssuanceRow } from '../db/schema.js';
 
 /** Ledger states. `issued` is final; the others are looked at again when the ticket's inputs change. */
-export type LedgerState = 'issued' | 'scheduled' | 'waiting_user' | 'needs_input' | 'refused' | 'failed';
+export type LedgerState = 'issued' | 'scheduled' | 'waiting_user' | 'needs_input' | 'refused' | 'failed' | 'revoked' | 'cancelled';
 
 export interface LedgerEntry {
   state: LedgerState;
@@ -12,6 +12,8 @@ export interface LedgerEntry {
   ticketUpdatedAt: string | null;
   issuanceId?: string | null;
   detail?: string | null;
+  /** Follow the ticket until this instant (the pass's start); null stops following; undefined leaves it as it is. */
+  watchUntil?: Date | null;
 }
 
 export interface ScheduleInput {
@@ -58,6 +60,7 @@ export function createPollingStore(db: Db) {
         issuanceId: entry.issuanceId ?? null,
         detail: entry.detail?.slice(0, 500) ?? null,
         updatedAt: iso(now),
+        ...(entry.watchUntil !== undefined ? { watchUntil: entry.watchUntil ? iso(entry.watchUntil) : null } : {}),
       };
       db.insert(pollLedger)
         .values({ psa, ticketId, ...values })
@@ -148,6 +151,16 @@ export function createPollingStore(db: Db) {
         .set({ state: 'pending', issueAt: iso(issueAt), attempts, lastError: lastError.slice(0, 500), updatedAt: iso(now) })
         .where(eq(scheduledIssuances.id, id))
         .run();
+    },
+
+    /** Tickets followed now: their pass (or scheduled pass) has not started yet. */
+    watchedIds(psa: PsaKind, now: Date): Set<string> {
+      const rows = db
+        .select({ ticketId: pollLedger.ticketId })
+        .from(pollLedger)
+        .where(and(eq(pollLedger.psa, psa), gt(pollLedger.watchUntil, iso(now))))
+        .all();
+      return new Set(rows.map((r) => r.ticketId));
     },
 
     /** The ticket is followed until `until` (its pass's start), or no longer (null). */

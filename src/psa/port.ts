@@ -48,6 +48,11 @@ export interface OnboardingPage {
   cursorAfter: string | undefined;
   /** True when more pages follow in this cycle. */
   hasMore: boolean;
+  /**
+   * listChangedTickets only: the ids among `tickets` that are in the configured onboarding queue (board/status/type,
+   * or Halo request type/status); the others are listed only because they changed.
+   */
+  onboardingIds?: string[];
 }
 
 export interface PsaConnector {
@@ -65,6 +70,13 @@ export interface PsaConnector {
    * configured for this PSA; the adapter filters (server- and client-side) to the configured board/status/type.
    */
   listOnboardingTickets(cursor: string | undefined, page: number): Promise<OnboardingPage>;
+  /**
+   * Every ticket changed at or after `cursor` (an ISO instant from an earlier page's cursorAfter), whatever its board,
+   * type or status, one page per call: how the poller follows tickets whose pass it issued or scheduled after they
+   * left the onboarding queue (done, cancelled, moved), at one request per idle cycle however many it follows.
+   * ConnectWise: `conditions=lastUpdated >= [cursor]`; Halo: `lastupdatefromdate`, re-checked on the client.
+   */
+  listChangedTickets(cursor: string, page: number): Promise<OnboardingPage>;
   /** A cheap authenticated call for health checks and the admin "test connection". */
   ping(): Promise<void>;
 }

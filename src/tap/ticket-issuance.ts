@@ -202,7 +202,8 @@ export function createTicketIssuance(deps: TicketIssuanceDeps): TicketIssuance {
       if (!input.reissue && deps.config.tap.idempotencyWindowMinutes > 0) {
         const since = new Date(now().getTime() - deps.config.tap.idempotencyWindowMinutes * 60_000);
         const recent = deps.issuances.findRecentIssued(input.psa, input.ticketId, upn, since);
-        if (recent) return summaryOf(recent);
+        // A pass revoked or replaced since (the ticket changed) is not the answer to a new request.
+        if (recent && !recent.endedAt) return summaryOf(recent);
       }
       let issued: IssuedPass;
       let replacement: Replacement = { kind: 'none' };

@@ -203,5 +203,8 @@ export class FakePsa implements PsaConnector {
   async listOnboardingTickets(): Promise<OnboardingPage> {
     return { tickets: [], cursorAfter: undefined, hasMore: false };
   }
+  async listChangedTickets(cursor: string): Promise<OnboardingPage> {
+    return { tickets: [], cursorAfter: cursor, hasMore: false, onboardingIds: [] };
+  }
   async ping() {}
 }

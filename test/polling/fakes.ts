@@ -213,6 +213,25 @@ export class FakeOnboardingPsa implements PsaConnector {
     return { tickets: slice, cursorAfter, hasMore: rows.length > page * this.pageSize };
   }
 
+  /** The change feed: every ticket (open or not, on the board or not) changed at or after the cursor, oldest first. */
+  async listChangedTickets(cursor: string, page: number): Promise<OnboardingPage> {
+    this.calls.list += 1;
+    const error = this.listErrors.shift();
+    if (error) throw error;
+    const rows = [...this.tickets.values()].filter((t) => t.lastUpdated! >= cursor).sort((a, b) => a.lastUpdated!.localeCompare(b.lastUpdated!) || Number(a.id) - Number(b.id));
+    const slice = rows.slice((page - 1) * this.feedPageSize, page * this.feedPageSize);
+    return {
+      tickets: slice.map((t) => this.view(t)),
+      cursorAfter: slice.at(-1)?.lastUpdated ?? cursor,
+      hasMore: rows.length > page * this.feedPageSize,
+      onboardingIds: slice.filter((t) => t.open).map((t) => t.id),
+    };
+  }
+  /** ConnectWise pages of 1,000; Halo's are capped at 100. */
+  get feedPageSize(): number {
+    return this.kind === 'connectwise' ? 1000 : 100;
+  }
+
   async getTicket(ticketId: string) {
     this.calls.getTicket += 1;
     const t = this.tickets.get(ticketId);

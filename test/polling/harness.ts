@@ -7,7 +7,8 @@ import { createNoteOutbox } from '../../src/delivery/outbox.js';
 import { createHealthRegistry } from '../../src/health.js';
 import { createLogger } from '../../src/logger.js';
 import { createOnboardingPoller, createOnboardingScheduler, createPollingStore, type startOnboardingWorkers } from '../../src/polling/index.js';
-import type { OnboardingDeps } from '../../src/polling/deps.js';
+import { fieldSettings, type OnboardingDeps } from '../../src/polling/deps.js';
+import { createTicketFollower } from '../../src/lifecycle/follow-ticket.js';
 import type { PsaKind } from '../../src/psa/port.js';
 import { createTicketIssuance } from '../../src/tap/ticket-issuance.js';
 import { createPassLedger } from '../../src/lifecycle/passes.js';
@@ -86,7 +87,20 @@ export function buildHarness(opts: HarnessOptions = {}) {
   const store = createPollingStore(storage.db);
   const deps: OnboardingDeps = { store, tickets, passes, mappings, config, logger, now };
   // The slice of Services the workers read (src/services.ts), built here around the fakes.
-  const services: Parameters<typeof startOnboardingWorkers>[0] = { config, logger, storage, mappings, entra, connectors, tickets, passes, health: createHealthRegistry(), now };
+  const services: Parameters<typeof startOnboardingWorkers>[0] = { config, logger, storage, mappings, entra, connectors, tickets, passes, outbox, health: createHealthRegistry(), now };
+  const follower = () =>
+    createTicketFollower({
+      config,
+      entra,
+      passes,
+      store,
+      mappings,
+      outbox,
+      logger,
+      transaction: (fn) => storage.sqlite.transaction(fn)(),
+      now,
+      fieldSettings: (psa) => fieldSettings(config, psa),
+    });
 
   return {
     config,
@@ -102,9 +116,9 @@ export function buildHarness(opts: HarnessOptions = {}) {
     outbox,
     logs,
     now,
-    poller: createOnboardingPoller({ ...deps, connectors }),
+    poller: createOnboardingPoller({ ...deps, connectors, follower: follower() }),
     /** A poller built afresh on the same database: what a restart looks like. */
-    newPoller: () => createOnboardingPoller({ ...deps, connectors }),
+    newPoller: () => createOnboardingPoller({ ...deps, connectors, follower: follower() }),
     scheduler: createOnboardingScheduler(deps, { random: () => 0.5 }),
     setNow(at: Date | string) {
       fixed = new Date(at).getTime();

@@ -52,6 +52,8 @@ export function cwConfig(overrides: Partial<ConnectWiseConfig> = {}): ConnectWis
     hostedFrameAncestors: [],
     onboarding: undefined,
     doneStatus: undefined,
+    cancelledStatus: undefined,
+    enrolledStatus: undefined,
     maxRequestsPerMinute: 600,
     ...overrides,
   };
@@ -74,6 +76,8 @@ export function haloConfig(overrides: Partial<HaloConfig> = {}): HaloConfig {
     startDateField: undefined,
     onboarding: undefined,
     doneStatusId: undefined,
+    cancelledStatusId: undefined,
+    enrolledStatusId: undefined,
     maxRequestsPerMinute: 100,
     ...overrides,
   };

@@ -5,7 +5,7 @@ import { errorForLog, type Logger } from '../../logger.js';
 import { buildHttpDeps, isTicketId, parseBody, type TransportOverrides } from '../http.js';
 import type { OnboardingPage, PrivateNote, PsaCompany, PsaConnector, PsaTicket } from '../port.js';
 import { createConnectWiseClient } from './client.js';
-import { onboardingConditions, quoted } from './conditions.js';
+import { datetimeLiteral, onboardingConditions, quoted } from './conditions.js';
 import { toPsaTicket } from './normalise.js';
 import {
   cwCompanyListSchema,
@@ -22,6 +22,17 @@ export interface ConnectWiseConnectorDeps extends TransportOverrides {
 }
 
 const ONBOARDING_PAGE_SIZE = 100;
+/** ConnectWise's largest page (reference "Tickets": pageSize max 1000). */
+const CHANGE_FEED_PAGE_SIZE = 1000;
+
+/** The onboarding filter (conditions.ts) applied to a ticket already read: board, status and type by id or name. */
+function inOnboardingQueue(onboarding: NonNullable<ConnectWiseConfig['onboarding']>, ticket: CwTicket): boolean {
+  const is = (setting: string, ref: { id: number; name?: string | null | undefined } | undefined) => {
+    const s = setting.trim();
+    return /^\d+$/.test(s) ? ref?.id === Number(s) : (ref?.name ?? '').toLowerCase() === s.toLowerCase();
+  };
+  return is(onboarding.board, ticket.board) && is(onboarding.status, ticket.status) && (!onboarding.type || is(onboarding.type, ticket.type));
+}
 
 export function createConnectWiseConnector(deps: ConnectWiseConnectorDeps): PsaConnector {
   const { config } = deps;
@@ -159,6 +170,23 @@ export function createConnectWiseConnector(deps: ConnectWiseConnectorDeps): PsaC
       );
       const tickets = data.map(toPsaTicket);
       return { tickets, cursorAfter: tickets.at(-1)?.lastUpdated ?? cursor, hasMore: next !== undefined };
+    },
+
+    async listChangedTickets(cursor: string, page: number): Promise<OnboardingPage> {
+      const { data, next } = await client.json(
+        {
+          method: 'GET',
+          path: '/service/tickets',
+          // Not limited to the onboarding board: a followed ticket moved to another board must still be seen. At
+          // most 1,000 rows a page (reference "Tickets"), so an idle or quiet cycle is one request.
+          query: { conditions: `lastUpdated >= ${datetimeLiteral(cursor)}`, orderBy: 'lastUpdated asc', page: Math.max(1, Math.trunc(page)), pageSize: CHANGE_FEED_PAGE_SIZE },
+        },
+        cwTicketListSchema,
+        'ticket list',
+      );
+      const tickets = data.map(toPsaTicket);
+      const onboardingIds = config.onboarding ? data.filter((t) => inOnboardingQueue(config.onboarding!, t)).map((t) => String(t.id)) : [];
+      return { tickets, cursorAfter: tickets.at(-1)?.lastUpdated ?? cursor, hasMore: next !== undefined, onboardingIds };
     },
 
     async ping(): Promise<void> {

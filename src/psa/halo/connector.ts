@@ -137,6 +137,45 @@ export function createHaloConnector(deps: HaloConnectorDeps): PsaConnector {
       return { tickets, cursorAfter: undefined, hasMore: rows.length >= PAGE_SIZE };
     },
 
+    async listChangedTickets(cursor: string, page: number): Promise<OnboardingPage> {
+      const since = Date.parse(cursor);
+      if (Number.isNaN(since)) throw new AppError('INTERNAL', 'The stored HaloPSA polling cursor is not an ISO-8601 instant.');
+      const { tickets: rows } = await client.json(
+        {
+          method: 'GET',
+          path: '/Tickets',
+          query: {
+            pageinate: true,
+            page_size: PAGE_SIZE,
+            page_no: Math.max(1, Math.trunc(page)),
+            // Halo keeps datetimes in UTC without a zone suffix (normalise.ts). Every request type: a followed
+            // ticket whose type or status changed is still seen.
+            lastupdatefromdate: new Date(since).toISOString().replace(/\.\d{3}Z$/, ''),
+          },
+        },
+        haloTicketListSchema,
+        'ticket list',
+      );
+      // Halo silently ignores parameters it does not know (reference "Traps"): re-check the date here.
+      const changed = rows.filter((t) => {
+        const at = toPsaTicket(t).lastUpdated;
+        return at === undefined || Date.parse(at) >= since;
+      });
+      const onboarding = config.onboarding;
+      const tickets: PsaTicket[] = [];
+      const onboardingIds: string[] = [];
+      for (const row of changed) {
+        const full = row.customfields ? row : await fetchTicket(String(row.id));
+        if (!full) continue;
+        tickets.push(toPsaTicket(full));
+        if (onboarding && full.tickettype_id === onboarding.requestTypeId && (onboarding.statusId === undefined || full.status_id === onboarding.statusId)) {
+          onboardingIds.push(String(full.id));
+        }
+      }
+      const newest = tickets.map((t) => t.lastUpdated).filter((v): v is string => v !== undefined).sort().at(-1);
+      return { tickets, cursorAfter: newest && newest > cursor ? newest : cursor, hasMore: rows.length >= PAGE_SIZE, onboardingIds };
+    },
+
     async ping(): Promise<void> {
       // The cheapest read the reference documents that also proves the ticket scope the connector relies on.
       await client.json(
