@@ -67,6 +67,23 @@ export function connectorConfig(sb: Sandbox, env: Record<string, string>): Confi
 }
 
 /** Logs go to a counter, not the terminal: a benchmark measures the work, and pino's cost stays in. */
+/** The Node flags of `npm run start:prod` (package.json), so the bench measures the production process. */
+export const PRODUCTION_NODE_FLAGS: readonly string[] = (() => {
+  const script = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['start:prod'] ?? '';
+  return script.split(/\s+/).filter((w) => w.startsWith('--'));
+})();
+
+/** CPU time (user + system) a process has used, from /proc/<pid>/stat (clock ticks of 10 ms on Linux). */
+export function cpuMsOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
 export function nullLog(): Writable {
   return new Writable({
     write(_chunk, _enc, cb) {
@@ -82,7 +99,8 @@ export async function startInProcess(sb: Sandbox, env: Record<string, string>, m
 export interface ChildConnector {
   url: string;
   child: ChildProcess;
-  report(): Promise<{ peakRss: number; rss: number }>;
+  /** `cpuMs`: user + system CPU time the process has used so far (compiled child: from /proc; tsx child: undefined). */
+  report(): Promise<{ peakRss: number; rss: number; cpuMs?: number }>;
   resetPeak(): void;
   stop(): Promise<void>;
 }
@@ -104,7 +122,7 @@ export async function startCompiledChild(sb: Sandbox, env: Record<string, string
   const port = await freePort();
   const startedAt = performance.now();
   // cwd is the temp folder so a developer's .env in the repository cannot leak into the measurement.
-  const child = spawn(process.execPath, ['--enable-source-maps', join(ROOT, 'dist', 'main.js')], {
+  const child = spawn(process.execPath, [...PRODUCTION_NODE_FLAGS, join(ROOT, 'dist', 'main.js')], {
     cwd: dir,
     env: { PATH: process.env.PATH ?? '', NODE_EXTRA_CA_CERTS: caPath, ...env, SANDBOX: '0', HOST: '127.0.0.1', PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -118,7 +136,7 @@ export async function startCompiledChild(sb: Sandbox, env: Record<string, string
     child,
     readyMs,
     // The high-water mark is updated lazily; the current RSS can be a page or two above it.
-    report: async () => ({ peakRss: Math.max(status('VmHWM'), status('VmRSS')), rss: status('VmRSS') }),
+    report: async () => ({ peakRss: Math.max(status('VmHWM'), status('VmRSS')), rss: status('VmRSS'), cpuMs: cpuMsOf(child.pid!) }),
     resetPeak: () => undefined,
     stop: () =>
       new Promise((resolve) => {
