@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import type { PsaKind } from '../domain.js';
 import { AppError } from '../errors.js';
+import { buttonMessage } from './button-message.js';
 import type { Services } from '../services.js';
 import { isCalendarDate } from '../tap/time.js';
 import { createButtonAuthenticator } from './button-auth.js';
@@ -66,7 +67,8 @@ export function buttonRoutes(services: Services) {
         usableOnce: body.usableOnce,
         reissue: body.reissue,
       });
-      return c.json(result, result.status === 'issued' ? 201 : 200);
+      // `message`: one line for a person reading the runbook's result; the fields stay for machines.
+      return c.json({ ...result, message: buttonMessage(services, psa, result) }, result.status === 'issued' ? 201 : 200);
     },
   );
 

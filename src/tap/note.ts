@@ -3,6 +3,7 @@ import type { ErrorCode } from '../errors.js';
 import { ERROR_CATALOGUE } from '../errors.js';
 import type { IssuedPass } from './issue.js';
 import { DateTime } from 'luxon';
+import { spellOut } from './spell-out.js';
 import { formatInZone, formatUtc } from './time.js';
 
 /**
@@ -18,6 +19,9 @@ interface NoteDocument {
 }
 
 export const ENROL_URL = 'https://aka.ms/mysecurityinfo';
+
+/** The row that carries the pass itself: monospace in HTML, followed by its spelled-out "Read out" row. */
+const PASS_LABEL = 'Pass';
 
 export interface PassNoteContext {
   companyName: string;
@@ -49,13 +53,15 @@ export function passNote(issued: IssuedPass, ctx: PassNoteContext): PrivateNote 
   return render({
     title: `Temporary Access Pass issued for ${user}`,
     rows: [
-      ['Pass', issued.pass],
+      [PASS_LABEL, issued.pass],
+      ['Read out', spellOut(issued.pass)],
       ['Valid from', `${formatInZone(issued.startDateTime, ctx.timeZone)} — ${formatUtc(issued.startDateTime)}`],
       ['Valid until', `${formatInZone(issued.expiresDateTime, ctx.timeZone)} — ${formatUtc(issued.expiresDateTime)}`],
       ['Use', usableOnce.usableOnce ? 'one sign-in only' : 'reusable until it expires'],
       ['Lifetime', `${lifetime.applied} minutes`],
       ['Customer', ctx.companyName],
       ['Requested by', ctx.requestedBy],
+      ['Reference', issued.issuanceId],
     ],
     paragraphs,
     steps: {
@@ -127,7 +133,10 @@ function render(doc: NoteDocument): PrivateNote {
   ].join('\n');
   const html = [
     `<p><strong>${escapeHtml(doc.title)}</strong></p>`,
-    doc.rows.length ? `<p>${doc.rows.map(([l, v]) => `${escapeHtml(l)}: <strong>${escapeHtml(v)}</strong>`).join('<br>')}</p>` : '',
+    // The pass in monospace (<code>), so 0/O and 1/l/I look different; the "Read out" row spells it for the phone.
+    doc.rows.length
+      ? `<p>${doc.rows.map(([l, v]) => `${escapeHtml(l)}: <strong>${l === PASS_LABEL ? `<code>${escapeHtml(v)}</code>` : escapeHtml(v)}</strong>`).join('<br>')}</p>`
+      : '',
     ...doc.paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`),
     doc.steps ? `<p>${escapeHtml(doc.steps.heading)}:</p><ol>${doc.steps.items.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ol>` : '',
     doc.footer ? `<p><em>${escapeHtml(doc.footer)}</em></p>` : '',

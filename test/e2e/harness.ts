@@ -245,6 +245,6 @@ export function passInText(text: string): string | undefined {
 
 /** The "Pass:" row of a Halo action (HTML, the value escaped). */
 export function passInHtml(html: string): string | undefined {
-  const raw = /Pass: <strong>(.*?)<\/strong>/.exec(html)?.[1];
+  const raw = /Pass: <strong>(?:<code>)?(.*?)(?:<\/code>)?<\/strong>/.exec(html)?.[1];
   return raw?.replace(/&(amp|lt|gt|quot|#39);/g, (_, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" })[e]!);
 }

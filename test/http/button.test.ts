@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
 import { signButtonRequest } from '../../src/http/button-auth.js';
+import { spellOut } from '../../src/tap/spell-out.js';
 import { buildHarness, CONTOSO, TEST_SECRETS, type TestHarness } from '../helpers/services.js';
 import { pressButton } from '../helpers/button.js';
 import { json } from '../helpers/http.js';
@@ -55,12 +56,14 @@ describe('POST /v1/psa/{psa}/tickets/{id}/tap', () => {
         'Temporary Access Pass issued for Jane Doe (jane@contoso.example)',
         '',
         `Pass:         ${pass}`,
+        `Read out:     ${spellOut(pass)}`,
         'Valid from:   Mon 7 Dec 2026, 08:00 (Europe/Amsterdam, UTC+01:00) — 2026-12-07 07:00 UTC',
         'Valid until:  Mon 7 Dec 2026, 09:00 (Europe/Amsterdam, UTC+01:00) — 2026-12-07 08:00 UTC',
         'Use:          reusable until it expires',
         'Lifetime:     60 minutes',
         'Customer:     Contoso Ltd',
         'Requested by: alex@msp.example',
+        `Reference:    ${body.issuanceId as string}`,
         '',
         'How the user enrols:',
         '1. Go to https://aka.ms/mysecurityinfo and sign in as jane@contoso.example.',
