@@ -93,9 +93,15 @@ export async function issueTemporaryAccessPass(
     if (!user) throw new AppError('USER_NOT_FOUND', `No account ${upn} exists in ${mapping.tenantName ?? 'the mapped tenant'} yet; create or sync it, then try again.`);
     const refusalFor = userRefusal(user);
     if (refusalFor) throw refusalFor;
-    if (!mapping.allowPrivileged) await refuseIfPrivileged(deps.entra, mapping.tenantId, user, upn);
+    // The role check and the look at the user's existing passes are independent reads: one round trip, not two. The
+    // refusals keep their order: privileged first, then the policy, then a live pass.
+    const [privileged, livePass] = await Promise.allSettled([
+      mapping.allowPrivileged ? Promise.resolve() : refuseIfPrivileged(deps.entra, mapping.tenantId, user, upn),
+      policy.state === 'enabled' ? deps.beforeCreate?.(user) : Promise.resolve(),
+    ]);
+    if (privileged.status === 'rejected') throw privileged.reason;
     if (policy.state !== 'enabled') throw new AppError('POLICY_DISABLED');
-    await deps.beforeCreate?.(user);
+    if (livePass.status === 'rejected') throw livePass.reason;
 
     const plan = planPass(mapping, request, policy, now);
     const created = await deps.entra.createTap(mapping.tenantId, user.id, {
