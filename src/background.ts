@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { jittered } from './backoff.js';
 import type { HealthRegistry } from './health.js';
 import type { Logger } from './logger.js';
 import { errorForLog } from './logger.js';
@@ -55,8 +56,7 @@ export function startLoop(opts: LoopOptions): BackgroundLoop {
     if (stopped) return;
     let delay = interval();
     if (failures > 0 && opts.backoffMs) delay = Math.max(delay, opts.backoffMs(failures));
-    const jitter = opts.jitter ?? 0;
-    delay = Math.max(0, Math.round(delay * (1 + jitter * (Math.random() * 2 - 1))));
+    delay = jittered(delay, opts.jitter ?? 0);
     timer = setTimeout(() => void cycle(), delay);
     timer.unref?.();
   };

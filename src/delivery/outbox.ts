@@ -7,6 +7,7 @@ import type { PrivateNote, PsaConnector } from '../psa/port.js';
 import type { EntraDirectory } from '../entra/port.js';
 import type { Logger } from '../logger.js';
 import { errorForLog } from '../logger.js';
+import { backoffDelay, type Backoff } from '../backoff.js';
 import { AppError } from '../errors.js';
 import { bindingOf, openSealed, sealNote, SealError } from './seal.js';
 
@@ -59,9 +60,10 @@ export interface OutboxDeps {
 }
 
 /** 15 s, 30 s, 1 min, 2 min … capped at 5 min, with ±20 % jitter so a recovering PSA is not hit in lock-step. */
+export const NOTE_DELIVERY_BACKOFF: Backoff = { baseMs: 15_000, maxMs: 300_000, jitter: 0.2 };
+
 export function retryDelayMs(attempt: number, random: () => number = Math.random): number {
-  const base = Math.min(300_000, 15_000 * 2 ** Math.max(0, attempt - 1));
-  return Math.round(base * (0.8 + 0.4 * random()));
+  return backoffDelay(attempt, NOTE_DELIVERY_BACKOFF, random);
 }
 
 export function createNoteOutbox(deps: OutboxDeps): NoteOutbox {

@@ -1,3 +1,4 @@
+import { backoffDelay } from '../backoff.js';
 import { startLoop, type BackgroundLoop } from '../background.js';
 import { PSA_KINDS, type PsaKind } from '../domain.js';
 import { AppError } from '../errors.js';
@@ -82,7 +83,7 @@ export function startOnboardingWorkers(
           throw error;
         }
       },
-      backoffMs: (failures) => Math.max(retryAfterMs, Math.min(MAX_BACKOFF_MS, intervalMs * 2 ** failures)),
+      backoffMs: (failures) => Math.max(retryAfterMs, backoffDelay(failures + 1, { baseMs: intervalMs, maxMs: MAX_BACKOFF_MS })),
     });
   });
   loops.push(
@@ -95,7 +96,7 @@ export function startOnboardingWorkers(
       run: async () => {
         await scheduler.runDue();
       },
-      backoffMs: (failures) => Math.min(MAX_BACKOFF_MS, 5_000 * 2 ** failures),
+      backoffMs: (failures) => backoffDelay(failures + 1, { baseMs: 5_000, maxMs: MAX_BACKOFF_MS }),
     }),
   );
   logger.info({ psas, intervalSeconds: config.polling.intervalSeconds, leadDays: config.polling.leadDays }, 'onboarding workers started');

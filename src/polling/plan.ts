@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { DateTime } from 'luxon';
 import type { TenantMapping } from '../db/mappings.js';
 import type { OnboardingInputs } from '../psa/ticket-fields.js';
+import { backoffDelay, type Backoff } from '../backoff.js';
 import { activationInstant } from '../tap/time.js';
 
 /**
@@ -33,12 +34,14 @@ export function planIssue(startDate: string, mapping: TenantMapping | undefined,
   return issueAt.getTime() > now.getTime() ? { kind: 'schedule', startAt, issueAt } : { kind: 'issue_now', startAt };
 }
 
+const WAITING_FOR_USER: Backoff = { baseMs: 15 * 60_000, maxMs: 4 * 3_600_000 };
+
 /**
  * Waiting for an account that does not exist yet: 15 min, 30 min, 1 h … capped at 4 h, and never past the start
  * (the attempt at the start is the last one).
  */
 export function userRetryAt(attempts: number, now: Date, startAt: Date): Date {
-  const delay = Math.min(4 * 3_600_000, 15 * 60_000 * 2 ** Math.max(0, attempts - 1));
+  const delay = backoffDelay(attempts, WAITING_FOR_USER);
   return new Date(Math.min(now.getTime() + delay, Math.max(startAt.getTime(), now.getTime())));
 }
 

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { isBackgroundWork } from '../background.js';
 import { retryAfterMs } from '../retry-after.js';
+import { retryWithBackoff } from '../retry.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { createRequestPacer, type RequestPacer, type RequestPriority } from './pacing.js';
@@ -11,8 +12,7 @@ import { scrubVendorMessage } from './vendor-message.js';
  * AppError. Vendor specifics (auth headers, error body shapes, credential hints) stay in each adapter. Every attempt
  * waits for the PSA's pacer first (src/psa/pacing.ts), so the PSA's rate limit is respected before a 429 says so.
  *
- * p-retry is installed but does not fit here: its waits use its own timers (tests could not inject `sleep`) and it
- * cannot take a per-attempt delay from a `Retry-After` header.
+ * Retries go through the one retry engine (src/retry.ts, p-retry with the caller's sleep and Retry-After).
  */
 
 export type FetchLike = (input: string | URL, init?: RequestInit) => Promise<Response>;
@@ -20,13 +20,17 @@ export type Sleep = (ms: number) => Promise<void>;
 
 export interface RetryPolicy {
   maxAttempts: number;
+  /** The backoff (src/backoff.ts): the first retry waits this, ± jitter; each next one twice as long, up to maxDelayMs. */
   baseDelayMs: number;
   maxDelayMs: number;
+  /** ± this fraction at random. */
+  jitter?: number;
   /** Total time spent waiting between attempts; past it the last answer stands (a button click must not hang). */
   maxTotalWaitMs: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 5, baseDelayMs: 1_000, maxDelayMs: 20_000, maxTotalWaitMs: 60_000 };
+/** Waits of 0.5–1 s, 1–2 s, 2–4 s, 4–8 s (750 ms doubling, ± a third), never over 20 s; at most a minute in all. */
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 5, baseDelayMs: 750, maxDelayMs: 15_000, jitter: 1 / 3, maxTotalWaitMs: 60_000 };
 
 export interface HttpDeps {
   vendor: 'ConnectWise' | 'HaloPSA';
@@ -100,39 +104,54 @@ export function buildHttpDeps(
   };
 }
 
+/** A 429, or a 5xx to a request that may be sent again: worth another attempt, carried as a failure to the engine. */
+class RetryableAnswer extends Error {
+  constructor(readonly response: PsaHttpResponse) {
+    super(`HTTP ${response.status}`);
+  }
+}
+
 export async function sendWithRetry(deps: HttpDeps, req: PsaHttpRequest): Promise<PsaHttpResponse> {
   const policy = deps.policy ?? DEFAULT_RETRY_POLICY;
   const resendable = req.idempotent ?? req.method === 'GET';
   const path = safePath(req.url);
   const priority = req.priority ?? (isBackgroundWork() ? 'background' : 'interactive');
-  let waited = 0;
-  for (let attempt = 1; ; attempt++) {
-    let response: PsaHttpResponse | undefined;
-    let failure: unknown;
-    // Retries draw from the bucket like first attempts: to the PSA they are requests all the same.
-    await deps.pacer?.acquire(priority);
-    try {
-      response = await sendOnce(deps, req);
-    } catch (error) {
-      failure = error;
-    }
-    const retryable = response ? response.status === 429 || (response.status >= 500 && resendable) : resendable;
-    const retryAfter = response?.status === 429 ? retryAfterMs(response.headers.get('retry-after'), new Date(deps.now())) : undefined;
-    const waitMs = retryAfter ?? backoff(attempt, policy, deps.random);
-    // A 429 is about the connector as a whole, not this request: every request to this PSA waits it out.
-    if (response?.status === 429) deps.pacer?.holdFor(waitMs);
-    if (!retryable || attempt >= policy.maxAttempts || waited + waitMs > policy.maxTotalWaitMs) {
-      if (response) return response;
-      throw new AppError('UPSTREAM_UNAVAILABLE', `${deps.vendor} did not answer (${networkReason(failure)}); try again shortly.`, {
-        cause: failure,
-      });
-    }
-    deps.logger.warn(
-      { method: req.method, path, status: response?.status ?? 'network-error', attempt, waitMs },
-      `${deps.vendor} request will be retried`,
+  const statusOf = (failure: unknown) => (failure instanceof RetryableAnswer ? failure.response.status : undefined);
+  try {
+    return await retryWithBackoff(
+      async () => {
+        // Retries draw from the bucket like first attempts: to the PSA they are requests all the same.
+        await deps.pacer?.acquire(priority);
+        const response = await sendOnce(deps, req);
+        if (response.status === 429 || (response.status >= 500 && resendable)) throw new RetryableAnswer(response);
+        return response;
+      },
+      {
+        maxAttempts: policy.maxAttempts,
+        backoff: { baseMs: policy.baseDelayMs, maxMs: policy.maxDelayMs, jitter: policy.jitter ?? 0 },
+        maxTotalWaitMs: policy.maxTotalWaitMs,
+        sleep: (ms) => (deps.pacer ? deps.pacer.sleep(ms) : deps.sleep(ms)),
+        now: () => new Date(deps.now()),
+        random: deps.random,
+        // A 429 was not processed, so it is always sent again; a network error or a 5xx only when resending is safe.
+        transient: (failure) =>
+          failure instanceof RetryableAnswer
+            ? { retryAfter: failure.response.status === 429 ? failure.response.headers.get('retry-after') : undefined }
+            : resendable
+              ? {}
+              : undefined,
+        // A 429 is about the connector as a whole, not this request: every request to this PSA waits it out.
+        onFailure: ({ failure, waitMs }) => {
+          if (statusOf(failure) === 429) deps.pacer?.holdFor(waitMs);
+        },
+        onRetry: ({ failure, attempt, waitMs }) =>
+          deps.logger.warn({ method: req.method, path, status: statusOf(failure) ?? 'network-error', attempt, waitMs }, `${deps.vendor} request will be retried`),
+      },
     );
-    await (deps.pacer ? deps.pacer.sleep(waitMs) : deps.sleep(waitMs));
-    waited += waitMs;
+  } catch (failure) {
+    // The last answer stands; a request that never got one is the PSA being unavailable.
+    if (failure instanceof RetryableAnswer) return failure.response;
+    throw new AppError('UPSTREAM_UNAVAILABLE', `${deps.vendor} did not answer (${networkReason(failure)}); try again shortly.`, { cause: failure });
   }
 }
 
@@ -148,13 +167,6 @@ async function sendOnce(deps: HttpDeps, req: PsaHttpRequest): Promise<PsaHttpRes
   return { status: response.status, headers: response.headers, text: await response.text(), sent };
 }
 
-/** Exponential, capped, with "equal jitter" so concurrent callers spread out but never retry at once. */
-function backoff(attempt: number, policy: RetryPolicy, random: () => number): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-  return Math.round(ceiling / 2 + random() * (ceiling / 2));
-}
-
-/** `Retry-After` is either delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
 function networkReason(error: unknown): string {
   if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return 'timed out';
   return 'connection failed';
