@@ -199,6 +199,15 @@ describe('note outbox', () => {
     expect(h.psa.connectwise.notes.map((n) => n.note.text)).toEqual(['queued before the upgrade']);
   });
 
+  it('the start-up key check passes when an altered row sits beside good ones (the worker gives the altered one up)', () => {
+    const { h } = harnessOnFile();
+    const note = { psa: 'connectwise' as const, ticketId: '100', kind: 'info' as const, note: { text: 't', html: 'h' }, deadlineAt: new Date(NOW.getTime() + 3600_000) };
+    const altered = h.services.outbox.enqueue({ ...note, id: 'a-first' });
+    h.services.outbox.enqueue({ ...note, id: 'b-second' });
+    h.services.storage.db.update(noteOutbox).set({ ticketId: '999' }).where(eq(noteOutbox.id, altered)).run();
+    expect(() => h.services.outbox.verifyKey()).not.toThrow();
+  });
+
   it('refuses to open rows with a different key (start-up check)', () => {
     const { h } = harnessOnFile();
     h.services.outbox.enqueue({ psa: 'connectwise', ticketId: '100', kind: 'info', note: { text: 't', html: 'h' }, deadlineAt: new Date(NOW.getTime() + 3600_000) });
