@@ -1,4 +1,5 @@
-import * as chrono from 'chrono-node';
+// English only: the package's main entry loads the parsers of every locale, which this never uses (memory, start-up).
+import * as chrono from 'chrono-node/en';
 import { DateTime } from 'luxon';
 import { capText, htmlToText } from './html-text.js';
 import type { PsaTicket } from './port.js';
