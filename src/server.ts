@@ -9,6 +9,7 @@ import { SealError } from './delivery/seal.js';
 import { buildEdges } from './edges.js';
 import { createLogger, errorForLog, type Logger } from './logger.js';
 import { startOnboardingWorkers } from './polling/index.js';
+import { createEnrolmentFollowUp } from './lifecycle/follow-up.js';
 import type { Services } from './services.js';
 
 export interface RunningConnector {
@@ -110,6 +111,22 @@ export async function startConnector(config: Config, opts: StartOptions = {}): P
         run: async () => {
           const counts = await outbox.deliverDue();
           if (counts.written + counts.pending + counts.revoked + counts.failed > 0) logger.info({ ...counts, backlog: outbox.backlog() }, 'outbox cycle');
+        },
+      }),
+    );
+  }
+  if (Object.keys(connectors).length > 0 && entra) {
+    // Did the user enrol? Passes whose start has come are looked at every FOLLOW_UP_INTERVAL_SECONDS (issue 12).
+    const followUp = createEnrolmentFollowUp({ ...services, transaction: (fn) => services.storage.sqlite.transaction(fn)() });
+    loops.push(
+      startLoop({
+        name: 'follow-up',
+        intervalMs: config.polling.followUpIntervalSeconds * 1000,
+        jitter: 0.1,
+        logger,
+        health,
+        run: async () => {
+          await followUp.runDue();
         },
       }),
     );
