@@ -1,7 +1,8 @@
 import nock from 'nock';
 import { X509Certificate, constants, createPublicKey, verify } from 'node:crypto';
 import { generate } from 'selfsigned';
-import { describe, expect, it } from 'vitest';
+import { ConfidentialClientApplication } from '@azure/msal-node';
+import { describe, expect, it, vi } from 'vitest';
 import { createTokenProvider, type TokenProviderOptions } from '../../src/entra/index.js';
 import { CLIENT_ID, CLIENT_SECRET, LOGIN, TENANT_A, TENANT_B, captureLogger, expectAppError, useNock } from './helpers.js';
 
@@ -54,6 +55,31 @@ describe('token provider', () => {
     expect(bodiesA[0]!.get('client_id')).toBe(CLIENT_ID);
     expect(bodiesA[0]!.get('client_secret')).toBe(CLIENT_SECRET);
     expect(bodiesA[0]!.get('scope')).toBe('https://graph.microsoft.com/.default');
+  });
+
+  it('holds the token per tenant until near its expiry: MSAL is not consulted on every Graph call', async () => {
+    const acquire = vi.spyOn(ConfidentialClientApplication.prototype, 'acquireTokenByClientCredential');
+    try {
+      const { tokens } = provider();
+      tokenEndpoint(LOGIN, TENANT_A, 'token-A');
+      for (let i = 0; i < 5; i += 1) expect(await tokens.getToken(TENANT_A)).toBe('token-A');
+      expect(acquire).toHaveBeenCalledTimes(1);
+    } finally {
+      acquire.mockRestore();
+    }
+  });
+
+  it('asks MSAL again for a token that is within five minutes of expiring', async () => {
+    const acquire = vi.spyOn(ConfidentialClientApplication.prototype, 'acquireTokenByClientCredential');
+    try {
+      const { tokens } = provider();
+      nock(LOGIN).post(tokenPath(TENANT_A)).query(true).times(2).reply(200, { ...issued('short-lived'), expires_in: 240, ext_expires_in: 240 });
+      await tokens.getToken(TENANT_A);
+      await tokens.getToken(TENANT_A);
+      expect(acquire).toHaveBeenCalledTimes(2);
+    } finally {
+      acquire.mockRestore();
+    }
   });
 
   it('lets concurrent first callers for a tenant share one token request', async () => {

@@ -145,7 +145,7 @@ export function createConnectWiseConnector(deps: ConnectWiseConnectorDeps): PsaC
       });
       if (res.status === 404) throw new AppError('TICKET_NOT_FOUND');
       if (res.status < 200 || res.status > 299) throw client.fail(res);
-      logger.info({ ticketId }, 'ConnectWise private note written');
+      logger.debug({ ticketId }, 'ConnectWise private note written');
       if (statusId !== undefined) await bestEffort(ticketId, 'patch', () => moveToStatus(ticketId, statusId));
     },
 

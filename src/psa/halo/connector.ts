@@ -99,7 +99,7 @@ export function createHaloConnector(deps: HaloConnectorDeps): PsaConnector {
       });
       if (res.status === 404) throw new AppError('TICKET_NOT_FOUND');
       if (res.status < 200 || res.status > 299) throw client.fail(res);
-      logger.info({ ticketId }, 'HaloPSA private note written');
+      logger.debug({ ticketId }, 'HaloPSA private note written');
     },
 
     async listOnboardingTickets(_cursor: string | undefined, page: number): Promise<OnboardingPage> {
