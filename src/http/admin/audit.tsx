@@ -8,7 +8,8 @@ import { Layout, LocalTime, Pager, query } from './layout.js';
 import { explainOutcome } from './outcome-explanations.js';
 import { ticketUrl } from './ticket-links.js';
 
-const OUTCOMES = ['issued', 'refused', 'failed', 'revoked'] as const;
+// The lifecycle events of a pass (issue 12) are outcomes of their own, each row with its sentence.
+const OUTCOMES = ['issued', 'refused', 'failed', 'revoked', 'replaced', 'rescheduled', 'cancelled', 'enrolled', 'expired'] as const;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const validDate = (v: string | undefined) => (v && DATE.test(v) && !Number.isNaN(Date.parse(`${v}T00:00:00Z`)) ? v : undefined);
 
