@@ -1,6 +1,6 @@
 import type { EntraConfig } from '../config/index.js';
 import type { EntraDirectory } from '../entra/port.js';
-import { createEntraFetch, createTokenProvider, type Fetch } from '../entra/index.js';
+import { createEntraFetch, createTokenProvider } from '../entra/index.js';
 import type { Logger } from '../logger.js';
 import { describeError } from './http.js';
 import { fail, pass, type Check, type CheckGroup } from './report.js';
@@ -43,7 +43,7 @@ export async function checkEntra(
   groups.push({ title: `Microsoft Entra app (${config.clientId})`, checks: partner });
 
   for (const tenant of tenants) {
-    groups.push({ title: `Tenant ${tenant.tenantId} — ${tenant.companies.join(', ')}`, checks: await checkTenant(tenant.tenantId, tokens.getToken.bind(tokens), directory, config, fetch) });
+    groups.push({ title: `Tenant ${tenant.tenantId} — ${tenant.companies.join(', ')}`, checks: await checkTenant(tenant.tenantId, tokens.getToken.bind(tokens), directory, config) });
   }
   return groups;
 }
@@ -53,7 +53,6 @@ async function checkTenant(
   getToken: (tenantId: string) => Promise<string>,
   directory: EntraDirectory,
   config: EntraConfig,
-  fetch: Fetch,
 ): Promise<Check[]> {
   const checks: Check[] = [];
   let token: string;
@@ -84,19 +83,17 @@ async function checkTenant(
   } catch (error) {
     checks.push(fail('TAP policy', describeError(error), 'Grant admin consent for Policy.Read.AuthenticationMethod in this tenant.'));
   }
-  // Role reads decide whether a target is privileged; without them every request is refused.
+  // Role reads decide whether a target is privileged; without them every request is refused. The same probe as the
+  // admin connection test: role assignments and PIM eligibility (issue 10).
   try {
-    // The same read the privileged check makes, for a principal that does not exist: an empty list means allowed.
-    const filter = encodeURIComponent("principalId eq '00000000-0000-0000-0000-000000000000'");
-    const res = await fetch(`${config.graphBaseUrl}/v1.0/roleManagement/directory/roleAssignments?$filter=${filter}`, { headers: { Authorization: `Bearer ${token}` } });
+    const access = await directory.checkRoleReads(tenantId);
     checks.push(
-      res.ok
-        ? pass('Directory role reads', 'allowed')
-        : fail('Directory role reads', `Graph answered HTTP ${res.status}`, 'Grant admin consent for Directory.Read.All (or RoleManagement.Read.Directory), or add Directory Readers to the GDAP relationship.'),
+      access.eligibility === 'unlicensed-refusing'
+        ? fail('Directory role reads', 'no Entra ID P2 in this tenant, so PIM eligibility cannot be read', 'Set ENTRA_PIM_UNLICENSED=no-eligible-roles to check active roles only in tenants without P2, or license P2.')
+        : pass('Directory role reads', access.eligibility === 'readable' ? 'role assignments and PIM eligibility' : 'role assignments (no Entra ID P2: no PIM eligibility exists)'),
     );
-    await res.body?.cancel();
   } catch (error) {
-    checks.push(fail('Directory role reads', describeError(error), `Check this machine can reach ${config.graphBaseUrl}.`));
+    checks.push(fail('Directory role reads', describeError(error), 'Grant admin consent for RoleManagement.Read.Directory (and User.Read.All, GroupMember.Read.All) in this tenant; Directory.Read.All does not cover PIM eligibility.'));
   }
   return checks;
 }

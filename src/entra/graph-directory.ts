@@ -116,7 +116,7 @@ export function createEntraDirectory(opts: EntraDirectoryOptions): EntraDirector
     }
     // A cut-off list could hide a privileged role, so too many pages is an error rather than a partial answer.
     if (request) throw new AppError('INTERNAL', `Microsoft Graph returned more than ${MAX_PAGES} pages to ${ctx.action} in tenant ${ctx.tenantId}.`);
-    return items as z.infer<S>['value'];
+    return items;
   };
 
   const pimUnlicensedLogged = new Set<string>();
