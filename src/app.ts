@@ -11,6 +11,7 @@ import { hasAdminSession } from './http/admin/auth.js';
 import { createAdminTokenGuard } from './http/admin-token.js';
 import { buttonRoutes } from './http/button.js';
 import { connectwiseHostedRoutes } from './http/connectwise-hosted/routes.js';
+import { openApiRoutes } from './http/openapi.js';
 import { mappingsApiRoutes } from './http/mappings-api.js';
 import { errorPageRoutes } from './http/error-pages.js';
 import { problemResponse } from './http/problem.js';
@@ -73,6 +74,7 @@ export function createApp(services: Services) {
 
   app.route('/', buttonRoutes(services));
   app.route('/', mappingsApiRoutes(services, adminToken));
+  app.route('/', openApiRoutes(services));
   app.route('/', connectwiseHostedRoutes(services));
   app.route('/', adminRoutes(services));
   app.route('/', errorPageRoutes());
