@@ -75,6 +75,23 @@ describe('issueTemporaryAccessPass', () => {
     expect(issued.user.userPrincipalName).toBe('admin@contoso.example');
   });
 
+  it('refuses when the role check cannot be made, records it, and asks Graph for nothing more', async () => {
+    for (const [failure, code] of [
+      [new AppError('INTERNAL', 'Microsoft Graph refused to read the PIM role eligibility of the user in tenant x (HTTP 404 Request_ResourceNotFound).'), 'ROLE_CHECK_FAILED'],
+      [new AppError('ENTRA_ACCESS_DENIED', 'no consent'), 'ENTRA_ACCESS_DENIED'],
+      [new AppError('UPSTREAM_THROTTLED', 'slow down', { retryAfterSeconds: 30 }), 'UPSTREAM_THROTTLED'],
+      [new AppError('UPSTREAM_UNAVAILABLE', 'down'), 'UPSTREAM_UNAVAILABLE'],
+    ] as const) {
+      h.entra.roleErrors.push(failure);
+      const error = await refusal(issueTemporaryAccessPass(deps, mapping, request()));
+      expect(error.code).toBe(code);
+      expect(error.detail).toMatch(/^Could not (check|establish) whether jane@contoso\.example holds a directory role, so no pass was issued/);
+      if (code === 'UPSTREAM_THROTTLED') expect(error.extra.retryAfterSeconds).toBe(30);
+      expect(h.services.issuances.list({}, { limit: 1, offset: 0 }).rows[0]).toMatchObject({ outcomeCode: code, outcome: code.startsWith('UPSTREAM') ? 'failed' : 'refused' });
+    }
+    expect(h.entra.calls.some((c) => c.startsWith('createTap'))).toBe(false);
+  });
+
   it('refuses when the tenant policy disables the TAP method', async () => {
     h.entra.tenants.get(CONTOSO)!.policy.state = 'disabled';
     expect((await refusal(issueTemporaryAccessPass(deps, mapping, request()))).code).toBe('POLICY_DISABLED');
