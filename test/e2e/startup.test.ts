@@ -21,13 +21,22 @@ afterAll(async () => {
 
 /** Runs `npm start` in the repository with exactly `env`; resolves the exit code. */
 function npmStart(env: Record<string, string>) {
-  const child = spawn('npm', ['start', '--silent'], { cwd: REPO, env: { PATH: process.env.PATH ?? '', HOME: world.dir, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group, so the test can end npm and the connector it started together (a SIGKILL to npm alone
+  // leaves the connector running, holding the database's lock for the next test).
+  const child = spawn('npm', ['start', '--silent'], { cwd: REPO, env: { PATH: process.env.PATH ?? '', HOME: world.dir, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let out = '';
   let err = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
   child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
-  return { child, exited, stdout: () => out, stderr: () => err };
+  const killAll = () => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
+  return { child, exited, killAll, stdout: () => out, stderr: () => err };
 }
 
 describe('start-up', () => {
@@ -57,7 +66,7 @@ describe('start-up', () => {
       const admin = await fetch(`http://127.0.0.1:${port}/readyz`, { headers: { Authorization: `Bearer ${ADMIN_API_TOKEN}` } });
       expect(await admin.json()).toMatchObject({ status: 'not ready', database: true, issuance: { ready: false, blockers: [expect.stringContaining('Entra app is not')] } });
     } finally {
-      run.child.kill('SIGKILL');
+      run.killAll();
       await run.exited;
     }
   }, 40_000);
