@@ -74,9 +74,10 @@ export function installRecorder(opts: { dir: string | undefined; origin: () => O
   state.installed = true;
   const inner = globalThis.fetch;
   const recordingFetch: typeof fetch = (input, init) => {
-    const sender = senderOf(new Error().stack ?? '');
-    // Through nock's proxy the listener below has recorded it already; from a test it is not the connector's.
-    if (sender.kind === 'connector' && !sender.viaInterceptor && state.inside.getStore() !== true) {
+    const sender = senderOf(callStack());
+    // Through nock's proxy the listener below has recorded it already; from a test it is not the connector's. With no
+    // frame of this repository at all (a library calling fetch by itself) it is checked too: better one check too many.
+    if (sender.kind !== 'test' && !sender.viaInterceptor && state.inside.getStore() !== true) {
       try {
         void capture(fromFetchArguments(input, init), sender.caller);
       } catch {
@@ -97,14 +98,25 @@ export function attachToFetchInterceptor(): void {
   state.hooked.add(instance);
   instance.emitter.prependListener('request', async ({ request }) => {
     // Called synchronously from the proxy, so the stack still shows who called fetch.
-    const sender = senderOf(new Error().stack ?? '');
-    if (sender.kind !== 'connector' || state.inside.getStore() === true) return;
+    const sender = senderOf(callStack());
+    if (sender.kind === 'test' || state.inside.getStore() === true) return;
     try {
       await capture(fromRequest(request.clone()), sender.caller);
     } catch {
       // Never disturb the request being recorded.
     }
   });
+}
+
+/** The current call stack, deep enough to get past fetch wrappers and interceptors to the caller. */
+function callStack(): string {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 60;
+  try {
+    return new Error().stack ?? '';
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }
 
 interface Sender {
