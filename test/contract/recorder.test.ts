@@ -1,11 +1,18 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createHaloConnector } from '../../src/psa/halo/index.js';
 import { captureLogger, haloConfig, HALO_BASE, HALO_SECRET } from '../psa/helpers.js';
+import { recordingForChildProcess } from './recording/child.js';
 import { recordedSince, recordingMark, senderOf } from './recording/recorder.js';
+import { readRecordings } from './suite-check.js';
 import { checkSuite } from './suite-check.js';
 import type { RecordedRequest } from './recording/types.js';
 
@@ -74,6 +81,32 @@ describe('the request recorder', () => {
 
     expect(seenByServer).toEqual(['POST /auth/token', 'GET /api/Tickets/5', 'GET /api/Tickets/6']);
     expect(recordedSince(mark).map((r) => `${r.method} ${new URL(r.url).pathname}`)).toEqual(['POST /auth/token', 'GET /api/Tickets/5']);
+  });
+
+  it('records the requests of a connector process started with the arguments child.ts gives (the e2e harness)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'contract-child-'));
+    const saved = process.env.CONTRACT_RECORD_DIR;
+    try {
+      process.env.CONTRACT_RECORD_DIR = dir;
+      const recording = recordingForChildProcess();
+      const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+      const script = new URL('./fixtures/connector-process-sends.ts', import.meta.url).pathname;
+      const child = spawn(process.execPath, ['--import', tsx, ...recording.args, script, serverUrl], {
+        env: { PATH: process.env.PATH ?? '', ...recording.env },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr!.on('data', (chunk: Buffer) => (stderr += String(chunk)));
+      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      expect(code, stderr).toBe(0);
+      const recorded = readRecordings(dir);
+      expect(recorded.map((r) => `${r.method} ${new URL(r.url).pathname}`)).toEqual(['POST /auth/token', 'GET /api/Tickets/5']);
+      expect(recorded[1]!.origin).toMatchObject({ test: '(connector process)', caller: expect.stringMatching(/^src\//) });
+    } finally {
+      if (saved === undefined) delete process.env.CONTRACT_RECORD_DIR;
+      else process.env.CONTRACT_RECORD_DIR = saved;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('tells the connector from a test by the first frame of this repository in the stack', () => {
