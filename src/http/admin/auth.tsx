@@ -197,7 +197,7 @@ export function adminAuth(services: Services): AdminAuth {
     if (!isSameOrigin(config, c.req.url, c.req.header('origin'), c.req.header('sec-fetch-site'))) {
       return forbiddenPage(c, 'This form was sent from another site and was refused.');
     }
-    const form = await c.req.parseBody().catch(() => ({}));
+    const form = await c.req.parseBody().catch((): Record<string, unknown> => ({}));
     const given = form[CSRF_FIELD];
     if (!session || typeof given !== 'string' || !safeEqual(given, session.csrfToken)) {
       return forbiddenPage(c, 'The form was missing its security token or it had expired. Reload the page and try again.');
