@@ -131,6 +131,23 @@ export async function startConnector(config: Config, opts: StartOptions = {}): P
       }),
     );
   }
+  if (config.auditRetentionDays > 0) {
+    // AUDIT_RETENTION_DAYS: old audit rows go at start and then every six hours; the table does not grow for ever.
+    const { issuances } = services;
+    loops.push(
+      startLoop({
+        name: 'audit-retention',
+        intervalMs: 6 * 3_600_000,
+        jitter: 0.1,
+        logger,
+        health,
+        run: async () => {
+          const pruned = issuances.prune(new Date(services.now().getTime() - config.auditRetentionDays * 86_400_000));
+          if (pruned > 0) logger.info({ pruned, retentionDays: config.auditRetentionDays }, 'old audit rows pruned');
+        },
+      }),
+    );
+  }
   const onboarding = startOnboardingWorkers(services);
   logger.info({ url, sandbox: config.sandbox, psas: Object.keys(connectors), entra: Boolean(entra) }, 'psa-tap-connector started');
 

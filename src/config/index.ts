@@ -50,6 +50,8 @@ export interface Config {
   server: ServerConfig;
   logLevel: LogLevel;
   databasePath: string;
+  /** AUDIT_RETENTION_DAYS: audit rows older than this many days are pruned; 0 keeps them for ever. */
+  auditRetentionDays: number;
   /** True when the built-in simulated PSA and Entra servers are to be started (see src/sandbox). */
   sandbox: boolean;
   sealKey: Buffer | undefined;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { blankToUndefined, secret, type ParsedShape } from './shared.js';
+import { blankToUndefined, int, secret, type ParsedShape } from './shared.js';
 
 /** Where the connector keeps its data, and the secrets it holds itself (seal key, admin credentials). */
 export const storageShape = {
@@ -23,6 +23,9 @@ export const storageShape = {
     ),
   ),
   ADMIN_USERNAME: z.preprocess(blankToUndefined, z.string().default('admin')),
+  // Audit rows older than this are deleted (about 650 bytes each); 0 keeps them for ever. A row the outbox or the dead
+  // letters still name is kept whatever its age.
+  AUDIT_RETENTION_DAYS: int(0, 36_500, 400),
   ADMIN_PASSWORD_HASH: secret(
     z.preprocess(
       blankToUndefined,
@@ -42,9 +45,10 @@ export interface AdminConfig {
   passwordHash: string | undefined;
 }
 
-export function buildStorage(env: StorageEnv): { databasePath: string; sealKey: Buffer | undefined; admin: AdminConfig } {
+export function buildStorage(env: StorageEnv): { databasePath: string; auditRetentionDays: number; sealKey: Buffer | undefined; admin: AdminConfig } {
   return {
     databasePath: env.DATABASE_PATH,
+    auditRetentionDays: env.AUDIT_RETENTION_DAYS,
     sealKey: env.TAP_SEAL_KEY,
     admin: { apiToken: env.ADMIN_API_TOKEN, username: env.ADMIN_USERNAME, passwordHash: env.ADMIN_PASSWORD_HASH },
   };

@@ -1,6 +1,6 @@
-import { and, desc, eq, gte, lte, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, isNotNull, lt, lte, notInArray, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './index.js';
-import { issuances, type IssuanceRow, type NewIssuance } from './schema.js';
+import { issuances, noteDeadLetters, noteOutbox, type IssuanceRow, type NewIssuance } from './schema.js';
 import type { PsaKind } from '../domain.js';
 
 export type Issuance = IssuanceRow;
@@ -22,6 +22,11 @@ export interface IssuanceLog {
   /** The newest issued pass for this ticket and user since `since` (idempotency window). */
   findRecentIssued(psa: PsaKind, ticketId: string, userPrincipalName: string, since: Date): Issuance | undefined;
   list(filter: IssuanceFilter, page: { limit: number; offset: number }): { rows: Issuance[]; total: number };
+  /**
+   * Deletes audit rows created before `before` (AUDIT_RETENTION_DAYS), except rows a waiting note or a dead letter
+   * still names. Returns how many went.
+   */
+  prune(before: Date): number;
 }
 
 export function createIssuanceLog(db: Db): IssuanceLog {
@@ -49,6 +54,17 @@ export function createIssuanceLog(db: Db): IssuanceLog {
         )
         .orderBy(desc(issuances.createdAt))
         .get(),
+    prune: (before) =>
+      db
+        .delete(issuances)
+        .where(
+          and(
+            lt(issuances.createdAt, before.toISOString()),
+            notInArray(issuances.id, db.select({ id: sql<string>`${noteOutbox.issuanceId}` }).from(noteOutbox).where(isNotNull(noteOutbox.issuanceId))),
+            notInArray(issuances.id, db.select({ id: sql<string>`${noteDeadLetters.issuanceId}` }).from(noteDeadLetters).where(isNotNull(noteDeadLetters.issuanceId))),
+          ),
+        )
+        .run().changes,
     list: (filter, page) => {
       const where: SQL[] = [];
       if (filter.psa) where.push(eq(issuances.psa, filter.psa));
