@@ -96,7 +96,7 @@ describe('the request recorder', () => {
         stdio: ['ignore', 'ignore', 'pipe'],
       });
       let stderr = '';
-      child.stderr!.on('data', (chunk: Buffer) => (stderr += String(chunk)));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += String(chunk)));
       const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
       expect(code, stderr).toBe(0);
       const recorded = readRecordings(dir);
