@@ -25,7 +25,10 @@ export interface MappingStore {
   /** Writes all rows or none (CSV import). */
   upsertMany(rows: { psa: PsaKind; companyId: string; input: MappingInput }[]): number;
   remove(psa: PsaKind, companyId: string): boolean;
-  /** Tenant ids mapped to more than one company (flagged on the admin pages). */
+  /**
+   * `${psa}:${tenantId}` for each tenant mapped to more than one company of the same PSA (flagged on the admin pages).
+   * One customer in both PSAs is normal and not flagged.
+   */
   sharedTenants(): Set<string>;
 }
 
@@ -81,12 +84,12 @@ export function createMappingStore(db: Db): MappingStore {
     sharedTenants: () =>
       new Set(
         db
-          .select({ tenantId: tenantMappings.tenantId })
+          .select({ psa: tenantMappings.psa, tenantId: tenantMappings.tenantId })
           .from(tenantMappings)
-          .groupBy(tenantMappings.tenantId)
+          .groupBy(tenantMappings.psa, tenantMappings.tenantId)
           .having(sql`count(*) > 1`)
           .all()
-          .map((r) => r.tenantId),
+          .map((r) => `${r.psa}:${r.tenantId}`),
       ),
   };
 }

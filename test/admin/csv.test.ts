@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { CSV_MAX_BYTES } from '../../src/http/admin/mappings-csv.js';
 import { CONTOSO, FABRIKAM, adminHarness, signedIn, type AdminClient } from './helpers.js';
 
+/** The Halo client the files below name (the PSA is asked whether each company id exists). */
+const HALO_COMPANIES = [{ id: '55', name: 'Fabrikam', identifier: undefined }];
 const HEADER = 'psa,company_id,company_name,tenant,time_zone,activation_hour,default_lifetime_minutes,usable_once,allow_privileged,enabled';
 
 async function upload(client: AdminClient, csv: string, name = 'mappings.csv') {
@@ -17,6 +19,7 @@ const reportRows = (html: string) =>
 describe('CSV import', () => {
   it('imports a good file: domains resolved, blanks defaulted, existing mappings replaced', async () => {
     const h = await adminHarness();
+    h.psa.halo.companies = HALO_COMPANIES;
     h.map('connectwise', '103', { tenantId: CONTOSO, timeZone: 'UTC' });
     const client = await signedIn(h);
     const res = await upload(
@@ -55,7 +58,8 @@ describe('CSV import', () => {
       `2 connectwise Contoso Ltd 101 OK → ${CONTOSO}`,
       '3 autotask Fabrikam 102 psa: expected connectwise or halo',
       '4 connectwise Northwind 103 tenant: no Microsoft Entra tenant answers for nobody.example',
-      '5 connectwise Tailspin 104 time_zone: expected an IANA time zone such as Europe/Amsterdam activation_hour: enter a whole hour from 0 to 23 default_lifetime_minutes: enter whole minutes from 10 to 43200, or leave blank for the tenant policy default usable_once: enter true or false',
+      // Every problem of the row at once: the company the PSA does not have, and each bad cell.
+      '5 connectwise Tailspin 104 company_id: ConnectWise has no company with id 104 time_zone: expected an IANA time zone such as Europe/Amsterdam activation_hour: enter a whole hour from 0 to 23 default_lifetime_minutes: enter whole minutes from 10 to 43200, or leave blank for the tenant policy default usable_once: enter true or false',
       '6 connectwise Contoso again 101 company_id: the same company is also on line 2',
     ]);
     expect(h.services.mappings.list()).toHaveLength(0);
@@ -100,6 +104,7 @@ describe('CSV export', () => {
     const h = await adminHarness();
     h.map('connectwise', '101', { tenantId: CONTOSO, companyName: 'Contoso, "the" Ltd', defaultLifetimeMinutes: 90, allowPrivileged: true });
     h.map('halo', '55', { tenantId: FABRIKAM, companyName: '=HYPERLINK("http://evil")', enabled: false });
+    h.psa.halo.companies = HALO_COMPANIES;
     const client = await signedIn(h);
     const res = await client.get('/admin/mappings/export.csv');
     expect(res.headers.get('content-type')).toMatch(/^text\/csv/);

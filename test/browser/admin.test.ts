@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import { hashPassword } from '../../src/http/admin/passwords.js';
 import { CW_COMPANY_IDS, HALO_CLIENT_IDS, TENANT_IDS, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { seedSandboxMappings } from '../../src/sandbox/mode.js';
 import { startConnector, type RunningConnector } from '../../src/server.js';
 
 /**
@@ -108,15 +109,13 @@ describe('admin pages in a browser', () => {
     await page.keyboard.press('Tab');
     expect(await page.evaluate('document.activeElement?.textContent?.trim()')).toBe('Skip to content');
 
-    // For the README: two more customers mapped, and Contoso's Halo record on the same tenant (so it is flagged).
-    const rules = { timeZone: 'Europe/Amsterdam', activationHour: 8, defaultLifetimeMinutes: null, usableOnce: true, allowPrivileged: false, enabled: true };
-    const { mappings } = connector!.services;
-    mappings.upsert('connectwise', String(CW_COMPANY_IDS.fabrikam), { ...rules, companyName: 'Fabrikam Inc', tenantId: TENANT_IDS.fabrikam, tenantDomain: 'fabrikam.example', tenantName: 'Fabrikam Inc', timeZone: 'America/Chicago' });
-    mappings.upsert('connectwise', String(CW_COMPANY_IDS.northwind), { ...rules, companyName: 'Northwind Traders', tenantId: TENANT_IDS.northwind, tenantDomain: 'northwind.example', tenantName: 'Northwind Traders' });
-    mappings.upsert('halo', String(HALO_CLIENT_IDS.contoso), { ...rules, companyName: 'Contoso Ltd', tenantId: TENANT_IDS.contoso, tenantDomain: 'contoso.example', tenantName: 'Contoso Ltd' });
+    // For the README: the companies the sandbox maps at start (npm start), so the screenshot shows what a new admin
+    // sees. One customer in both PSAs is one customer: no tenant is flagged as shared.
+    seedSandboxMappings(connector!.services);
     await page.goto(`${url}/admin/companies?state=mapped`);
-    expect(await page.locator('table.list tbody tr').count()).toBe(4);
-    expect(await page.getByText('Tenant mapped to several companies').count()).toBe(2);
+    expect(await page.locator('table.list tbody tr').count()).toBe(6);
+    expect(await page.getByText('Tenant mapped to several companies').count()).toBe(0);
+    await page.goto(`${url}/admin/companies`);
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
     const png = await page.screenshot({ path: SCREENSHOT, fullPage: true });
     expect(png.subarray(1, 4).toString()).toBe('PNG');

@@ -18,7 +18,7 @@ export interface CompanyRow {
   company: PsaCompany | undefined;
   mapping: TenantMapping | undefined;
   state: MappingState;
-  /** The mapping's tenant is also mapped to another company. */
+  /** The mapping's tenant is also mapped to another company of the same PSA. */
   sharedTenant: boolean;
   /** Mapped, but the PSA no longer lists the company (renamed away, deleted, or the PSA did not answer). */
   missingFromPsa: boolean;
@@ -92,7 +92,7 @@ export function createCompanyDirectory(services: Services): CompanyDirectory {
       company,
       mapping,
       state: stateOf(mapping),
-      sharedTenant: mapping ? shared.has(mapping.tenantId) : false,
+      sharedTenant: mapping ? shared.has(`${psa}:${mapping.tenantId}`) : false,
       missingFromPsa: !company,
     });
     for (const { psa, companies } of lists) {

@@ -63,7 +63,7 @@ type Parsed = { record: string[]; info: { lines: number } };
 export async function checkImport(services: Services, text: string): Promise<ImportCheck> {
   let records: Parsed[];
   try {
-    records = parse(text, { info: true, bom: true, skip_empty_lines: true, trim: true }) as unknown as Parsed[];
+    records = parse(text, { info: true, bom: true, skip_empty_lines: true, trim: true, delimiter: delimiterOf(text) }) as unknown as Parsed[];
   } catch (error) {
     return { fileErrors: [`The file is not valid CSV: ${(error as Error).message}.`], rows: [] };
   }
@@ -79,13 +79,19 @@ export async function checkImport(services: Services, text: string): Promise<Imp
   if (fileErrors.length) return { fileErrors, rows: [] };
 
   const seen = new Map<string, number>();
-  const pending: { report: ImportRowReport; rules: ReturnType<typeof parseRuleFields> }[] = [];
+  const known = await companiesInPsas(services, new Set(records.map(({ record }) => (record[header.indexOf('psa')] ?? '').toLowerCase())));
+  const pending: { report: ImportRowReport; rules: ReturnType<typeof parseRuleFields>; tenant: ReturnType<typeof parseRuleFields> }[] = [];
   for (const { record, info } of records) {
     const cell = (name: string) => record[header.indexOf(name)] ?? '';
     const report: ImportRowReport = { line: info.lines, psa: cell('psa'), companyId: cell('company_id'), companyName: undefuse(cell('company_name')), errors: {} };
     if (!psaKindSchema.safeParse(report.psa.toLowerCase()).success) report.errors.psa = 'expected connectwise or halo';
     report.psa = report.psa.toLowerCase();
     if (!COMPANY_ID.test(report.companyId)) report.errors.company_id = 'expected the PSA company id (letters, digits, - and _)';
+    else if (!report.errors.psa) {
+      const companies = known.get(report.psa);
+      if (companies === 'not configured') report.errors.psa = `${report.psa === 'halo' ? 'HaloPSA' : 'ConnectWise'} is not configured on this connector`;
+      else if (companies && !companies.has(report.companyId)) report.errors.company_id = `${report.psa === 'halo' ? 'HaloPSA' : 'ConnectWise'} has no company with id ${report.companyId}`;
+    }
     if (report.companyName.length > 200) report.errors.company_name = 'at most 200 characters';
     const key = `${report.psa}:${report.companyId}`;
     if (seen.has(key)) report.errors.company_id = `the same company is also on line ${seen.get(key)}`;
@@ -95,18 +101,20 @@ export async function checkImport(services: Services, text: string): Promise<Imp
     // A blank cell keeps the usual default, as a new mapping made on the page would have.
     const rules = parseRuleFields(raw, { config: services.config, booleans: { usable_once: true, allow_privileged: false, enabled: true } });
     if (!rules.ok) Object.assign(report.errors, rules.errors);
-    pending.push({ report, rules });
+    // The tenant is checked even when another cell is wrong, so the report names every problem of the row at once.
+    const tenant = rules.ok ? rules : parseRuleFields({ tenant: raw.tenant ?? '' }, { config: services.config, booleans: { usable_once: true, allow_privileged: false, enabled: true } });
+    pending.push({ report, rules, tenant });
   }
 
   // Domains are looked up only for rows otherwise valid, each domain once.
   const domains = new Map<string, Promise<{ tenantId: string } | { error: string }>>();
-  const lookups = pending.filter((p) => p.rules.ok && Object.keys(p.report.errors).length === 0);
+  const lookups = pending.filter((p) => p.tenant.ok && !p.report.errors.tenant);
   let next = 0;
   const worker = async () => {
     while (next < lookups.length) {
       const p = lookups[next++]!;
-      if (!p.rules.ok) continue;
-      const rules = p.rules.value;
+      if (!p.tenant.ok) continue;
+      const rules = p.tenant.value;
       const key = rules.tenantDomain ?? rules.tenantId!;
       let lookup = domains.get(key);
       if (!lookup) {
@@ -148,4 +156,35 @@ export async function checkImport(services: Services, text: string): Promise<Imp
     };
   });
   return { fileErrors: [], rows, writes };
+}
+
+/**
+ * Excel saves "CSV" with semicolons where the decimal separator is a comma (much of Europe). The header line decides:
+ * more semicolons than commas outside quotes means semicolon-separated.
+ */
+export function delimiterOf(text: string): ',' | ';' {
+  const header = (text.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0] ?? '').replace(/"[^"]*"/g, '');
+  return (header.match(/;/g)?.length ?? 0) > (header.match(/,/g)?.length ?? 0) ? ';' : ',';
+}
+
+/**
+ * The company ids each PSA named in the file really has, so a typo is caught before import; 'not configured' for a
+ * PSA this connector does not talk to. A PSA that cannot be listed right now is not checked (undefined).
+ */
+async function companiesInPsas(services: Services, psas: Set<string>): Promise<Map<string, Set<string> | 'not configured' | undefined>> {
+  const result = new Map<string, Set<string> | 'not configured' | undefined>();
+  await Promise.all(
+    [...psas]
+      .filter((p): p is PsaKind => psaKindSchema.safeParse(p).success)
+      .map(async (psa) => {
+        const connector = services.connectors[psa];
+        if (!connector) return result.set(psa, 'not configured');
+        try {
+          return result.set(psa, new Set((await connector.listCompanies()).map((c) => c.id)));
+        } catch {
+          return result.set(psa, undefined);
+        }
+      }),
+  );
+  return result;
 }

@@ -102,7 +102,8 @@ export function mappingsPageRoutes(services: Services) {
   app.post('/admin/mappings/import', async (c) => {
     const form = await c.req.parseBody();
     const file = form.file;
-    if (!(file instanceof File) || file.size === 0) return page(c, { error: 'Choose a CSV file to import.', status: 400 });
+    if (!(file instanceof File) || (file.size === 0 && file.name === '')) return page(c, { error: 'Choose a CSV file to import.', status: 400 });
+    if (file.size === 0) return page(c, { error: 'The file is empty.', status: 400 });
     if (file.size > CSV_MAX_BYTES) return page(c, { error: `The file is larger than ${CSV_MAX_BYTES / 1024} KB.`, status: 413 });
     const check = await checkImport(services, await file.text());
     if (!check.writes) return page(c, { check, status: 400 });

@@ -91,6 +91,7 @@ export async function saveMapping(
     enabled: rules.enabled,
   });
   services.logger.info({ psa: target.psa, companyId: target.companyId, tenantId, via: 'admin' }, existing ? 'mapping updated' : 'mapping created');
-  const sharedWith = services.mappings.list().filter((m) => m.tenantId === tenantId && !(m.psa === target.psa && m.companyId === target.companyId));
+  // Only within one PSA: the same customer in ConnectWise and in Halo is one customer, not a mistake.
+  const sharedWith = services.mappings.list().filter((m) => m.psa === target.psa && m.tenantId === tenantId && m.companyId !== target.companyId);
   return { ok: true, mapping, test, created: !existing, sharedWith };
 }

@@ -2,6 +2,7 @@ import type { PartnerCustomer } from '../../entra/port.js';
 import { AppError } from '../../errors.js';
 import { errorForLog } from '../../logger.js';
 import type { Services } from '../../services.js';
+import { PSA_LABEL } from './companies-list.js';
 import type { CompanyRow } from './company-directory.js';
 import { domainsToResolve, rankTenantSuggestions, type TenantSuggestion } from './suggestions.js';
 
@@ -81,7 +82,8 @@ export function createSuggestionSources(services: Services) {
         resolveDomains([...new Set(unmapped.flatMap((r) => domainsToResolve(r.company?.emailDomains)))]),
       ]);
       const mappedTenants = new Map<string, string[]>();
-      for (const m of services.mappings.list()) mappedTenants.set(m.tenantId, [...(mappedTenants.get(m.tenantId) ?? []), m.companyName || m.companyId]);
+      // Named with their PSA: "Already mapped to Contoso Ltd (HaloPSA)".
+      for (const m of services.mappings.list()) mappedTenants.set(m.tenantId, [...(mappedTenants.get(m.tenantId) ?? []), `${m.companyName || m.companyId} (${PSA_LABEL[m.psa]})`]);
       const byCompany = new Map<string, TenantSuggestion[]>();
       for (const r of unmapped) {
         const ranked = rankTenantSuggestions({
