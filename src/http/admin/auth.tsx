@@ -79,10 +79,15 @@ export function adminAuth(services: Services): AdminAuth {
       <Layout title="Sign in">
         {configured ? (
           <form method="post" action="/admin/sign-in" class="card narrow">
-            {opts.error ? <Notice kind="error">{opts.error}</Notice> : null}
+            {opts.error ? (
+              <Notice kind="error" id="sign-in-error">
+                {opts.error}
+              </Notice>
+            ) : null}
             <input type="hidden" name={CSRF_FIELD} value={token} />
             <input type="hidden" name="next" value={safeNext(opts.next)} />
-            <TextField name="username" label="Username" value={opts.username} autocomplete="username" required />
+            {/* Focus starts in the username; after a failure the error (and any lockout warning) is read with it. */}
+            <TextField name="username" label="Username" value={opts.username} autocomplete="username" required autofocus describedBy={opts.error ? 'sign-in-error' : undefined} />
             <TextField name="password" label="Password" type="password" autocomplete="current-password" required />
             <button type="submit">Sign in</button>
           </form>

@@ -46,9 +46,10 @@ export function companiesListRoutes(services: Services, directory: CompanyDirect
     const filter: CompanyFilter = FILTERS.some((f) => f.value === filterRaw) ? (filterRaw as CompanyFilter) : 'all';
     const psaRaw = c.req.query('psa');
     const psa = enabled.find((k) => k === psaRaw);
-    const page = pageNumber(c.req.query('page'));
     const listing = await directory.listing();
     const rows = filterCompanies(listing.rows, q, filter, psa);
+    // ?page=99 on a 3-page list shows the last page, not an empty table.
+    const page = Math.min(pageNumber(c.req.query('page')), Math.max(1, Math.ceil(rows.length / ADMIN_PAGE_SIZE)));
     const shown = rows.slice((page - 1) * ADMIN_PAGE_SIZE, page * ADMIN_PAGE_SIZE);
     const counts = { mapped: 0, unmapped: 0, disabled: 0 };
     for (const r of listing.rows) counts[r.state] += 1;
@@ -93,13 +94,14 @@ export function companiesListRoutes(services: Services, directory: CompanyDirect
             ) : null}
             <button type="submit">Apply</button>
           </form>
-          <form method="post" action="/admin/companies/refresh">
+          <form method="post" action="/admin/companies/refresh" data-confirm="Read every company from the PSA again now? This can take a while on a large PSA.">
             <CsrfInput session={session} />
             <button type="submit" class="secondary">
               Refresh from PSA
             </button>
           </form>
         </div>
+        <div class="table-scroll">
         <table class="list">
           <caption class="visually-hidden">Companies and their tenant mappings</caption>
           <thead>
@@ -142,6 +144,7 @@ export function companiesListRoutes(services: Services, directory: CompanyDirect
             ))}
           </tbody>
         </table>
+        </div>
         <Pager page={page} pageSize={ADMIN_PAGE_SIZE} total={rows.length} href={(p) => `/admin/companies${query({ q, state: filter === 'all' ? undefined : filter, psa, page: p })}`} />
         <p class="muted small">
           {Object.entries(listing.fetchedAt)

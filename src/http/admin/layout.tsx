@@ -77,8 +77,8 @@ export const Layout: FC<{ title: string; session?: AdminSession | undefined; sec
 export const CsrfInput: FC<{ session: AdminSession }> = ({ session }) => <input type="hidden" name={CSRF_FIELD} value={session.csrfToken} />;
 
 /** A notice box; `role=alert` only for errors so screen readers announce them without stealing focus for the rest. */
-export const Notice: FC<{ kind: 'error' | 'ok' | 'warn' | 'info'; children?: Child }> = ({ kind, children }) => (
-  <div class={`notice ${kind}`} role={kind === 'error' ? 'alert' : 'status'}>
+export const Notice: FC<{ kind: 'error' | 'ok' | 'warn' | 'info'; id?: string; children?: Child }> = ({ kind, id, children }) => (
+  <div class={`notice ${kind}`} id={id} role={kind === 'error' ? 'alert' : 'status'}>
     {children}
   </div>
 );
@@ -111,7 +111,10 @@ export const TextField: FC<{
   required?: boolean;
   autocomplete?: string;
   inputmode?: 'numeric' | 'text' | 'email';
-}> = ({ name, label, value, error, hint, type = 'text', required, autocomplete, inputmode }) => (
+  autofocus?: boolean;
+  /** Ids of other elements describing the field (e.g. a form-level error), read with it by screen readers. */
+  describedBy?: string | undefined;
+}> = ({ name, label, value, error, hint, type = 'text', required, autocomplete, inputmode, autofocus, describedBy: extra }) => (
   <div class={error ? 'field invalid' : 'field'}>
     <label for={name}>{label}</label>
     <input
@@ -122,8 +125,9 @@ export const TextField: FC<{
       required={required}
       autocomplete={autocomplete}
       inputmode={inputmode}
+      autofocus={autofocus}
       aria-invalid={error ? 'true' : undefined}
-      aria-describedby={describedBy(name, hint, error)}
+      aria-describedby={[extra, describedBy(name, hint, error)].filter(Boolean).join(' ') || undefined}
     />
     <FieldMessages name={name} hint={hint} error={error} />
   </div>
