@@ -98,7 +98,10 @@ describe('PSA throttling', () => {
     expect(JSON.parse(result.body)).toMatchObject({ code: 'UPSTREAM_THROTTLED' });
     expect(sb.entra.faults.requests({ path: /temporaryAccessPassMethods/ })).toHaveLength(0);
     expect(newPasses(sb, mark)).toEqual([]);
-    expect(rig.services.issuances.list({}, { limit: 10, offset: 0 }).total).toBe(0);
+    // The attempt is audited as failed (one row, no pass, no Graph method) — refused or failed, audited in one place.
+    const audit = rig.services.issuances.list({}, { limit: 10, offset: 0 });
+    expect(audit.total).toBe(1);
+    expect(audit.rows[0]).toMatchObject({ outcomeCode: 'UPSTREAM_THROTTLED', graphMethodId: null });
     // The ticket could not be read, so nothing can be noted on it: only the caller hears of it.
   });
 });

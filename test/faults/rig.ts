@@ -100,8 +100,13 @@ export function buildRig(sb: Sandbox, dir: string, extraEnv: Record<string, stri
   };
 }
 
+/**
+ * Between tests: no injected faults, and no user holds a pass from an earlier test. Each test is a new connector with
+ * its own database, but the sandbox's directory lives on, and one pass per user would refuse a second (409).
+ */
 export function resetFaults(sb: Sandbox): void {
   for (const server of [sb.connectwise, sb.halo, sb.entra]) server.faults.reset();
+  for (const tap of sb.entra.state.tapsCreated) sb.entra.state.deleteTap(tap.tenantId, tap.userId);
 }
 
 let nextTicketId = 70_000;
