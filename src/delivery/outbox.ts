@@ -215,12 +215,13 @@ export function createNoteOutbox(deps: OutboxDeps): NoteOutbox {
       // The key is right when any waiting row opens with it; a row that alone does not was altered, and the worker gives
       // it up (revoking its pass). Only when none opens is the key itself wrong.
       const rows = db.select().from(noteOutbox).limit(20).all();
-      let failure: unknown;
+      let failure: SealError | undefined;
       for (const row of rows) {
         try {
           openSealed(sealKey, bindingOf(row), row.sealedBody);
           return;
         } catch (error) {
+          if (!(error instanceof SealError)) throw error;
           failure = error;
         }
       }
