@@ -50,7 +50,7 @@ export async function hostileText(): Promise<HostileRow[]> {
 }
 
 export function worstOf(rows: readonly HostileRow[]): { shape: string; ms: number } {
-  return rows.map((r) => ({ shape: r.shape, ms: Math.max(r.haloMs, r.rawMs) })).reduce((a, b) => (b.ms > a.ms ? b : a));
+  return rows.map((r) => ({ shape: r.shape, ms: Math.max(r.htmlMs, r.haloMs, r.rawMs) })).reduce((a, b) => (b.ms > a.ms ? b : a));
 }
 
 /** The section of docs/benchmarks.md, from the measured rows. */
