@@ -22,7 +22,7 @@ describe('configuration', () => {
     expect(config.halo).toBeUndefined();
     expect(config.sandbox).toBe(true);
     expect(config.tap).toMatchObject({ idempotencyWindowMinutes: 10, noteDeliveryDeadlineMinutes: 120 });
-    expect(config.polling).toEqual({ intervalSeconds: 120, leadDays: 3, dateOrder: 'DMY' });
+    expect(config.polling).toEqual({ intervalSeconds: 120, leadDays: 3, dateOrder: 'DMY', followUpIntervalSeconds: 900 });
   });
 
   it('is not in sandbox mode once real settings are present, and refuses SANDBOX=1 with them', () => {
