@@ -81,3 +81,32 @@ export function findings(r: BenchResults, opts: { ratioTarget: number; latencies
   );
   return lines;
 }
+
+/** The same measures from an earlier run (BENCH_BEFORE) beside this run's, so a change's effect is shown, not told. */
+export function beforeAndAfter(before: { label: string; at: string; results: BenchResults }, after: BenchResults, latencies: number[]): string[] {
+  const b = before.results;
+  const lines = [
+    `## Before and after (${before.label}, measured ${before.at.slice(0, 16).replace('T', ' ')} UTC)`,
+    '',
+    `Load average then ${b.loadBefore.toFixed(1)}–${b.loadAfter.toFixed(1)}, now ${after.loadBefore.toFixed(1)}–${after.loadAfter.toFixed(1)} on ${after.cores} cores: compare wall-clock figures with that in mind; CPU per press is the steadier measure.`,
+    '',
+    '| Measure | Before | After |',
+    '|---|---|---|',
+  ];
+  for (const latency of latencies) {
+    for (const psa of ['halo', 'connectwise'] as const) {
+      const x = b.overhead[latency]?.[psa];
+      const y = after.overhead[latency]?.[psa];
+      if (!x && !y) continue;
+      const show = (o: typeof x) => (o ? `ratio ${o.ratio.toFixed(2)} (${ms(o.connectorP50)} vs ${ms(o.bareP50)})` : '—');
+      lines.push(`| ${PSA_NAME[psa]} press ÷ fair baseline, ${latency} ms | ${show(x)} | ${show(y)} |`);
+    }
+  }
+  if (b.burst || after.burst) {
+    lines.push(`| Burst: connector CPU per press | ${b.burst ? `${b.burst.cpuMsPerPress.toFixed(1)} ms` : '—'} | ${after.burst ? `${after.burst.cpuMsPerPress.toFixed(1)} ms` : '—'} |`);
+    lines.push(`| Burst: peak RSS (highest run) | ${b.burst ? `${b.burst.maxPeakRssMb.toFixed(0)} MB` : '—'} | ${after.burst ? `${after.burst.maxPeakRssMb.toFixed(0)} MB` : '—'} |`);
+    lines.push(`| Burst: issued per second | ${b.burst ? b.burst.perSecond.toFixed(1) : '—'} | ${after.burst ? after.burst.perSecond.toFixed(1) : '—'} |`);
+  }
+  if (b.start || after.start) lines.push(`| Start to /readyz, compiled | ${b.start ? ms(b.start.compiledMs) : '—'} | ${after.start ? ms(after.start.compiledMs) : '—'} |`);
+  return lines;
+}

@@ -3,12 +3,12 @@
  * table, the call lists and the prose, all from this run's numbers. Not part of `npm test`.
  * `BENCH_ONLY=overhead,calls,burst,start,poll,hostile` runs a subset (the rest is marked "not run").
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FAIR_BASELINE_CALLS } from './fair-client.js';
-import { findings, type BenchResults } from './findings.js';
+import { beforeAndAfter, findings, type BenchResults } from './findings.js';
 import { HOSTILE_TARGET_MS, hostileText, hostileTextSection, worstOf } from './hostile-text.js';
 import { buttonOverhead, burst, callsPerIssuance, pollCycle, RUNS, startToReady, type PollRow } from './scenarios.js';
 import { median, PRODUCTION_NODE_FLAGS, type BenchPacing } from './support.js';
@@ -130,6 +130,11 @@ out();
 out('Targets this bench does not measure yet (see "What the numbers say"): idle RSS beside a bare Node process; the admin companies page with 10,000 companies per PSA in < 100 ms and no long first load (what is cached is shown, refreshed in the background); the audit page\'s company filter a search box; audit retention (`AUDIT_RETENTION_DAYS`) and a user search that does not scan the table.');
 out();
 for (const line of findings(results, { ratioTarget: RATIO_TARGET, latencies: [...LATENCIES] })) out(line);
+if (process.env.BENCH_BEFORE) {
+  const before = JSON.parse(readFileSync(process.env.BENCH_BEFORE, 'utf8')) as { label: string; at: string; results: BenchResults };
+  out();
+  for (const line of beforeAndAfter(before, results, [...LATENCIES])) out(line);
+}
 out();
 out('## 2. Upstream calls per issuance');
 out();
@@ -174,6 +179,9 @@ out();
 out(`- \`npm run bench\` builds first (\`npm run build\`), then runs for about half an hour when the machine is quiet (this run: ${benchMinutes.toFixed(1)} min${ONLY.size < 6 ? `, only ${[...ONLY].join(', ')}` : ''}). The connector runs in-process for 1, 2 and 5b, and as its own process for 3 and 5: the compiled build exactly as \`npm run start:prod\` starts it (\`node ${PRODUCTION_NODE_FLAGS.join(' ')} dist/main.js\`, configured by its environment, peak RSS from the kernel's VmHWM, CPU time from /proc), and for comparison the sources through tsx as \`npm start\` runs them.`);
 out(`- Pacing: scenarios 1 and 3 press far faster than any PSA allows, so they raise both limits to 60,000/min and measure the connector; scenario 2 runs at the defaults; scenario 4 paces at ConnectWise ${POLL_PACING.connectwise}/min and Halo ${POLL_PACING.halo}/min (\`BENCH_CW_RPM\`, \`BENCH_HALO_RPM\` to change).`);
 out('- The fair baseline makes every call a correct issuance needs (section 2), caches what the connector caches, reads in parallel what does not depend on an earlier answer, and keeps connections alive. It has no database, audit trail, outbox, retries, pacing or request validation: the ratio is what those cost per press.');
-writeFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'benchmarks.md'), `${lines.join('\n')}\n`);
+const docs = join(dirname(fileURLToPath(import.meta.url)), '..', 'docs');
+writeFileSync(join(docs, 'benchmarks.md'), `${lines.join('\n')}\n`);
+// The raw figures, for a later run's "before and after" (BENCH_BEFORE=<that file>).
+if (process.env.BENCH_RESULTS_OUT) writeFileSync(process.env.BENCH_RESULTS_OUT, JSON.stringify({ label: process.env.BENCH_LABEL ?? 'before', at: new Date().toISOString(), results }, null, 2));
 process.stderr.write('bench: wrote docs/benchmarks.md\n');
 process.exit(0);

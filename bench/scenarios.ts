@@ -30,14 +30,15 @@ export async function buttonOverhead(latencyMs = LATENCY_MS) {
   const fair = fairClient(sb);
   const [a, b] = world.tenants as [(typeof world.tenants)[0], (typeof world.tenants)[0]];
   try {
-    // Both warm their caches the same way, one issuance per PSA: tokens, policy, Halo token (the connector: codebase).
-    for (const psa of ['halo', 'connectwise'] as const) {
-      const r = await press(running.url, psa, a.tickets[psa][0]!);
+    // Both warm their caches the same way, one issuance per PSA (users 0 and 1: one pass per user): tokens, policy,
+    // Halo token (the connector: the ConnectWise codebase too).
+    for (const [u, psa] of [[0, 'halo'], [1, 'connectwise']] as const) {
+      const r = await press(running.url, psa, a.tickets[psa][u]!);
       if (r.status !== 201) throw new Error(`warm-up press answered ${r.status}: ${r.body}`);
-      await fair.issue(psa, b.tickets[psa][0]!, b.id, b.users[0]!);
+      await fair.issue(psa, b.tickets[psa][u]!, b.id, b.users[u]!);
     }
     const rows: Record<string, { connector: number[]; bare: number[]; ratio: number[]; bodyUpn: number[] }> = { halo: { connector: [], bare: [], ratio: [], bodyUpn: [] }, connectwise: { connector: [], bare: [], ratio: [], bodyUpn: [] } };
-    let next = 1;
+    let next = 2;
     for (let run = 0; run < RUNS; run += 1) {
       for (const psa of ['halo', 'connectwise'] as const) {
         const connector: number[] = [];

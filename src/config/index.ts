@@ -119,7 +119,7 @@ export function loadConfig(
     crossProblems.push('ENTRA_PARTNER_TENANT_ID: needs ENTRA_CLIENT_ID and a credential');
   }
   // A PSA whose settings are present counts even when one of them is malformed (and so left out above).
-  const psaIntended = connectwise !== undefined || halo !== undefined || PSA_VARIABLES.some((k) => typeof source[k] === 'string' && source[k]!.trim() !== '');
+  const psaIntended = connectwise !== undefined || halo !== undefined || PSA_VARIABLES.some((k) => typeof source[k] === 'string' && source[k].trim() !== '');
   if (psaIntended && !env.TAP_SEAL_KEY && !invalid.has('TAP_SEAL_KEY')) {
     crossProblems.push('TAP_SEAL_KEY: required when a PSA is configured — passes waiting for their note are sealed with it (openssl rand -base64 32) (not set)');
   }

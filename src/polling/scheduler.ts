@@ -1,4 +1,3 @@
-import type { PsaKind } from '../domain.js';
 import type { ScheduledIssuanceRow } from '../db/schema.js';
 import { AppError, REFUSAL_CODES } from '../errors.js';
 import { errorForLog } from '../logger.js';
@@ -59,7 +58,7 @@ export function createOnboardingScheduler(deps: OnboardingDeps, opts: { random?:
     const final = now().getTime() >= startAt.getTime();
     try {
       const result = await deps.tickets.issueForTicket({
-        psa: row.psa as PsaKind,
+        psa: row.psa,
         ticketId: row.ticketId,
         trigger: 'scheduler',
         requestedBy: SCHEDULER_REQUESTED_BY,

@@ -5,7 +5,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import { hashPassword } from '../../src/http/admin/passwords.js';
-import { CW_COMPANY_IDS, HALO_CLIENT_IDS, TENANT_IDS, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { seedSandboxMappings } from '../../src/sandbox/mode.js';
 import { startConnector, type RunningConnector } from '../../src/server.js';
 

@@ -20,7 +20,7 @@ describe('audit retention (AUDIT_RETENTION_DAYS)', () => {
     row('old-2', daysAgo(401));
     row('old-waiting', daysAgo(450));
     row('recent', daysAgo(10));
-    outbox.enqueue({ issuanceId: 'old-waiting', psa: 'connectwise', ticketId: 'old-waiting', kind: 'info', note: { text: 'still to write' }, deadlineAt: new Date(NOW.getTime() + 3_600_000) });
+    outbox.enqueue({ issuanceId: 'old-waiting', psa: 'connectwise', ticketId: 'old-waiting', kind: 'info', note: { text: 'still to write', html: '<p>still to write</p>' }, deadlineAt: new Date(NOW.getTime() + 3_600_000) });
 
     expect(issuances.prune(new Date(daysAgo(400)))).toBe(2);
     const left = issuances.list({}, { limit: 10, offset: 0 }).rows.map((r) => r.id).sort();

@@ -5,7 +5,6 @@ import { buildHarness, CONTOSO, type Harness } from '../polling/harness.js';
 
 /** Issue 12, "Follow-up: did the user enrol?" — Graph's authentication methods and the TAP method itself decide. */
 const NOW = new Date('2026-11-26T10:00:00Z');
-const START = '2026-11-27T07:00:00.000Z'; // 08:00 Europe/Amsterdam
 let h: Harness;
 let userId: string;
 

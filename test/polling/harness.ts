@@ -57,7 +57,7 @@ export function buildHarness(opts: HarnessOptions = {}) {
   let fixed = opts.now?.getTime();
   const now = () => new Date(fixed ?? Date.now());
   const logs: string[] = [];
-  const logger = createLogger({ level: 'info', destination: new Writable({ write: (chunk, _e, cb) => (logs.push(String(chunk)), cb()) }) as never });
+  const logger = createLogger({ level: 'info', destination: new Writable({ write: (chunk, _e, cb) => (logs.push(String(chunk)), cb()) }) });
   const config: Config = loadConfig({ ...BASE_ENV, ...opts.env });
   const storage = openStorage(':memory:');
   const entra = new FakeDirectory(now).addTenant(CONTOSO, 'contoso.example');
