@@ -114,6 +114,11 @@ export function createButtonAuthenticator(services: Services): ButtonAuthenticat
         attempt.release();
         return { rawBody, method };
       } catch (error) {
+        // Only a wrong credential is a failed guess; a fault of ours (the database gone) is not the caller's.
+        if (!(error instanceof AppError && error.code === 'UNAUTHORIZED')) {
+          attempt.release();
+          throw error;
+        }
         if (!attempt.allowed) throw new AppError('TOO_MANY_ATTEMPTS', undefined, { retryAfterSeconds: attempt.retryAfterSeconds });
         attempt.fail();
         services.logger.warn({ psa, ticketId: c.req.param('ticketId'), address, failuresLeft: attempt.remainingAfterThis }, 'button request refused: bad credentials');

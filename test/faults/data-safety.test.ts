@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { openStorage } from '../../src/db/index.js';
 import { DatabaseLockedError, lockDatabase } from '../../src/db/lock.js';
+import { signButtonRequest } from '../../src/http/button-auth.js';
 import { killAllConnectors, startConnectorProcess, startWorld, type World } from '../e2e/harness.js';
 import { buildHarness, CONTOSO, TEST_SECRETS, type TestHarness } from '../helpers/services.js';
 
@@ -94,6 +95,16 @@ describe('the data folder deleted or replaced while running', () => {
     const ready = await readiness(h);
     expect(ready.status).toBe(503);
     expect(ready.body).toMatchObject({ status: 'not ready', database: false });
+    // A signed button press meets the refusal at its first write (remembering the signature): 503, not "bad secret".
+    const ts = Math.floor(Date.now() / 1000);
+    const pressPath = '/v1/psa/halo/tickets/100/tap';
+    const press = await h.app.request(pressPath, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-tap-timestamp': String(ts), 'x-tap-signature': signButtonRequest(TEST_SECRETS.haloButton, { timestamp: ts, method: 'POST', path: pressPath, body: '{}' }) },
+      body: '{}',
+    });
+    expect(press.status).toBe(503);
+    expect(((await press.json()) as { code: string }).code).toBe('DATABASE_UNAVAILABLE');
     const fatal = h.logs.map((l) => JSON.parse(l) as { level: string; msg: string }).filter((l) => l.level === 'fatal');
     expect(fatal).toHaveLength(1); // once, however many writes are refused
     expect(fatal[0]!.msg).toMatch(/^DATABASE FILE LOST: the database file .* was deleted/);
