@@ -69,7 +69,7 @@ export function findings(r: BenchResults, opts: { ratioTarget: number; latencies
   if (r.start) {
     const s = r.start;
     say(
-      `**Start.** The compiled build reaches \`/readyz\` 200 in ${ms(s.compiledMs)} from spawn (${s.compiledMs < 1000 ? 'under' : '**over**'} the 1 s target); Node alone takes ${ms(s.nodeFloorMs)} to start and exit, so the connector's own start is about ${ms(s.compiledMs - s.nodeFloorMs)}. Inside a running process (modules already loaded) database, migrations, services and listen take ${ms(s.inProcessMs)} — that is not a cold start and is not compared with the target.`,
+      `**Start.** The compiled build reaches \`/readyz\` 200 in ${ms(s.compiledMs)} from spawn (${s.compiledMs < 1000 ? 'under' : '**over**'} the 1 s target); Node alone takes ${ms(s.nodeFloorMs)} to start and exit, so the connector's own start is about ${ms(s.compiledMs - s.nodeFloorMs)}. Idle, the connector holds ${s.idleRssMb.toFixed(0)} MB against ${s.nodeIdleRssMb.toFixed(0)} MB for a bare Node process. Inside a running process (modules already loaded) database, migrations, services and listen take ${ms(s.inProcessMs)} — that is not a cold start and is not compared with the target.`,
     );
   }
 

@@ -1,5 +1,6 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runAsBackgroundWork } from '../src/background.js';
@@ -9,7 +10,7 @@ import { createOnboardingPoller, createPollingStore } from '../src/polling/index
 import { startSandbox } from '../src/sandbox/index.js';
 import { startConnector } from '../src/server.js';
 import { fairClient } from './fair-client.js';
-import { connectorConfig, connectorEnv, median, nullLog, percentile, press, resetFaults, startChild, startCompiledChild, startInProcess, tempDir, UNPACED, upstreamCalls, type BenchPacing } from './support.js';
+import { connectorConfig, connectorEnv, median, PRODUCTION_NODE_FLAGS, nullLog, percentile, press, resetFaults, startChild, startCompiledChild, startInProcess, tempDir, UNPACED, upstreamCalls, type BenchPacing } from './support.js';
 import { applyMappings, benchMappings, benchWorld } from './world.js';
 
 export const RUNS = 3;
@@ -296,6 +297,8 @@ export async function startToReady() {
   const tsxMs: number[] = [];
   const inProcessMs: number[] = [];
   const nodeFloorMs: number[] = [];
+  const idleRssMb: number[] = [];
+  const nodeIdleRssMb: number[] = [];
   const tsxFloorMs: number[] = [];
   const readyz = async (url: string, since: number) => {
     for (;;) {
@@ -310,7 +313,11 @@ export async function startToReady() {
       // Production: the compiled build, `node --enable-source-maps dist/main.js`.
       const compiled = await startCompiledChild(sb, env, [], dir.path);
       compiledMs.push(compiled.readyMs);
+      // Idle: a second after ready, with its first worker cycles done.
+      await new Promise((r) => setTimeout(r, 1_000));
+      idleRssMb.push((await compiled.report()).rss / 1024 / 1024);
       await compiled.stop();
+      if (i === 0) nodeIdleRssMb.push(await bareNodeRssMb());
       const t0 = performance.now();
       const running = await startConnector(connectorConfig(sb, env), { logDestination: nullLog() });
       inProcessMs.push(await readyz(running.url, t0));
@@ -332,7 +339,16 @@ export async function startToReady() {
     await sb.close();
     dir.remove();
   }
-  return { compiledMs: median(compiledMs), nodeFloorMs: median(nodeFloorMs), tsxMs: median(tsxMs), tsxFloorMs: median(tsxFloorMs), inProcessMs: median(inProcessMs), runs: compiledMs.length };
+  return { idleRssMb: median(idleRssMb), nodeIdleRssMb: median(nodeIdleRssMb), compiledMs: median(compiledMs), nodeFloorMs: median(nodeFloorMs), tsxMs: median(tsxMs), tsxFloorMs: median(tsxFloorMs), inProcessMs: median(inProcessMs), runs: compiledMs.length };
+}
+
+/** RSS of a Node process with the production flags that has loaded nothing and sits idle: the floor under idle RSS. */
+async function bareNodeRssMb(): Promise<number> {
+  const child = spawn(process.execPath, [...PRODUCTION_NODE_FLAGS, '-e', 'setTimeout(() => {}, 10_000)'], { stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 1_000));
+  const rss = Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? Number.NaN) / 1024;
+  child.kill();
+  return rss;
 }
 
 function graphKind(path: string): string {
