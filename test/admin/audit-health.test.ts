@@ -42,11 +42,11 @@ describe('audit page', () => {
     await client.get('/admin/audit');
     expect(auditRows(client.lastHtml)).toEqual([
       // Unmapped (Halo 101): the default zone, UTC. Every outcome carries its sentence.
-      `2026-11-21 09:30 UTC — poller #77 Contoso Ltd · HaloPSA new.starter@contoso.example — — refused USER_PRIVILEGED ${ERROR_CATALOGUE.USER_PRIVILEGED.explain}`,
+      `2026-11-21 09:30 UTC — poller #77 Contoso Ltd · HaloPSA new.starter@contoso.example — refused USER_PRIVILEGED ${ERROR_CATALOGUE.USER_PRIVILEGED.explain}`,
       // Mapped with Europe/Amsterdam: local times, UTC on hover.
-      '2026-11-20 11:00 GMT+1 jdoe button #5001 Contoso Ltd · ConnectWise new.starter@contoso.example 2026-12-01 08:00 GMT+1 2026-12-01 09:00 GMT+1 issued ISSUED note written The pass was created in the tenant; its note carries it to the ticket. The note is on the ticket.',
+      '2026-11-20 11:00 GMT+1 jdoe button #5001 Contoso Ltd · ConnectWise new.starter@contoso.example 2026-12-01 08:00 GMT+1 until 2026-12-01 09:00 GMT+1 issued ISSUED note written The pass was created in the tenant; its note carries it to the ticket. The note is on the ticket.',
     ]);
-    expect(client.lastHtml).toContain('<time class="nowrap" datetime="2026-11-20T10:00:00.000Z" title="2026-11-20 10:00 UTC">2026-11-20 11:00 GMT+1</time>');
+    expect(client.lastHtml).toContain('<time datetime="2026-11-20T10:00:00.000Z" title="2026-11-20 10:00 UTC"><span class="nowrap">2026-11-20</span> <span class="nowrap">11:00 GMT+1</span></time>');
     expect(client.lastHtml).toContain('href="https://na.myconnectwise.net/v4_6_release/services/system_io/Service/fv_sr100_request.rails?service_recid=5001"');
     expect(client.lastHtml).toContain('href="https://halo.example.test/ticket?id=77"');
   });

@@ -81,19 +81,17 @@ export function auditRoutes(services: Services) {
           <caption class="visually-hidden">Temporary Access Pass requests, newest first</caption>
           <thead>
             <tr>
-              <th scope="col">When</th>
-              <th scope="col">Asked by</th>
+              <th scope="col">When · asked by</th>
               <th scope="col">Ticket</th>
               <th scope="col">User</th>
-              <th scope="col">Valid from</th>
-              <th scope="col">Expires</th>
+              <th scope="col">Pass valid</th>
               <th scope="col">Outcome</th>
             </tr>
           </thead>
           <tbody>
             {rows.length === 0 ? (
               <tr>
-                <td colspan={7}>Nothing matches.</td>
+                <td colspan={5}>Nothing matches.</td>
               </tr>
             ) : null}
             {rows.map((r) => {
@@ -104,10 +102,8 @@ export function auditRoutes(services: Services) {
                 <tr>
                   <td>
                     <LocalTime iso={r.createdAt} zone={zone} />
-                  </td>
-                  <td>
-                    {r.requestedBy ?? '—'}
-                    <span class="sub">{r.trigger}</span>
+                    <span class="sub">{r.requestedBy ?? '—'}</span>
+                    {r.requestedBy?.toLowerCase().includes(r.trigger) ? null : <span class="sub">{r.trigger}</span>}
                   </td>
                   <td>
                     {r.ticketId ? href ? <a href={href} target="_blank" rel="noopener noreferrer">{`#${r.ticketId}`}</a> : `#${r.ticketId}` : '—'}
@@ -116,9 +112,12 @@ export function auditRoutes(services: Services) {
                   <td>{r.userPrincipalName ?? '—'}</td>
                   <td>
                     <LocalTime iso={r.startAt} zone={zone} />
-                  </td>
-                  <td>
-                    <LocalTime iso={r.expiresAt} zone={zone} />
+                    {r.expiresAt ? (
+                      <span class="sub">
+                        {'until '}
+                        <LocalTime iso={r.expiresAt} zone={zone} />
+                      </span>
+                    ) : null}
                   </td>
                   <td>
                     <span class={`badge outcome-${r.outcome}`}>{r.outcome}</span>

@@ -193,22 +193,22 @@ export function formatInstant(iso: string | null | undefined): string {
  * An instant in the customer's zone, short enough for a table cell ("2026-12-07 08:00 CET"), with the UTC instant for
  * the hover title. Falls back to UTC for a missing or unknown zone.
  */
-export function localInstant(iso: string | null | undefined, zone: string | null | undefined): { text: string; utc: string } | undefined {
+export function localInstant(iso: string | null | undefined, zone: string | null | undefined): { text: string; date: string; time: string; utc: string } | undefined {
   if (!iso) return undefined;
   const at = DateTime.fromISO(iso, { zone: 'utc' });
-  if (!at.isValid) return { text: iso, utc: iso };
+  if (!at.isValid) return { text: iso, date: iso, time: '', utc: iso };
   const local = zone ? at.setZone(zone) : at;
   const shown = local.isValid ? local : at;
-  return { text: shown.toFormat('yyyy-LL-dd HH:mm ZZZZ', { locale: 'en-US' }), utc: formatInstant(iso) };
+  return { text: shown.toFormat('yyyy-LL-dd HH:mm ZZZZ', { locale: 'en-US' }), date: shown.toFormat('yyyy-LL-dd'), time: shown.toFormat('HH:mm ZZZZ', { locale: 'en-US' }), utc: formatInstant(iso) };
 }
 
-/** A <time> element showing the local time, with UTC on hover; never wraps inside a table cell. */
+/** A <time> element showing the local time, with UTC on hover; it may break between date and time, never inside either. */
 export const LocalTime: FC<{ iso: string | null | undefined; zone: string | null | undefined }> = ({ iso, zone }) => {
   const t = localInstant(iso, zone);
   if (!t) return <>—</>;
   return (
-    <time class="nowrap" datetime={iso ?? undefined} title={t.utc}>
-      {t.text}
+    <time datetime={iso ?? undefined} title={t.utc}>
+      <span class="nowrap">{t.date}</span> <span class="nowrap">{t.time}</span>
     </time>
   );
 };

@@ -116,7 +116,8 @@ export function onboardingRoutes(services: Services) {
                     </td>
                     <td>
                       <span class={`badge onboarding-${r.state}`}>{STATE_LABEL[r.state].label}</span>
-                      {r.detail ? <span class="sub">{r.detail}</span> : null}
+                      {/* A scheduled row's ledger detail is its issue time, shown (in local time) under Next action. */}
+                      {r.detail && r.state !== 'scheduled' ? <span class="sub">{r.detail}</span> : null}
                     </td>
                     <td>{r.userPrincipalName ?? '—'}</td>
                     <td>
