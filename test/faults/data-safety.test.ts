@@ -7,6 +7,7 @@ import { openStorage } from '../../src/db/index.js';
 import { DatabaseLockedError, lockDatabase } from '../../src/db/lock.js';
 import { signButtonRequest } from '../../src/http/button-auth.js';
 import { killAllConnectors, startConnectorProcess, startWorld, type World } from '../e2e/harness.js';
+import { adminHarness, signedIn } from '../admin/helpers.js';
 import { buildHarness, CONTOSO, TEST_SECRETS, type TestHarness } from '../helpers/services.js';
 
 const dirs: string[] = [];
@@ -108,6 +109,16 @@ describe('the data folder deleted or replaced while running', () => {
     const fatal = h.logs.map((l) => JSON.parse(l) as { level: string; msg: string }).filter((l) => l.level === 'fatal');
     expect(fatal).toHaveLength(1); // once, however many writes are refused
     expect(fatal[0]!.msg).toMatch(/^DATABASE FILE LOST: the database file .* was deleted/);
+  });
+
+  it('the admin Health page says so at the top', async () => {
+    const dir = tempDir();
+    const h = await adminHarness({ env: { DATABASE_PATH: join(dir, 'data', 'connector.sqlite') } });
+    const admin = await signedIn(h);
+    rmSync(join(dir, 'data'), { recursive: true, force: true });
+    const page = await admin.get('/admin/health');
+    expect(page.status).toBe(200);
+    expect(admin.lastHtml).toMatch(/Nothing can be saved: the database file .*connector\.sqlite was deleted/);
   });
 
   it('replaced by another file (a restore copied over it): the same', async () => {

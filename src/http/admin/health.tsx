@@ -5,7 +5,7 @@ import { AppError } from '../../errors.js';
 import type { Services } from '../../services.js';
 import { PSA_LABEL } from './companies-list.js';
 import type { AdminEnv } from './context.js';
-import { Layout, formatInstant } from './layout.js';
+import { Layout, Notice, formatInstant } from './layout.js';
 
 /** Dead letters listed on the page (newest first); the count covers all of them. */
 const DEAD_LETTERS_SHOWN = 50;
@@ -52,11 +52,13 @@ export function healthRoutes(services: Services) {
     const psas = (Object.keys(services.connectors) as PsaKind[]).filter((k) => services.connectors[k]);
     const pings = await Promise.all(psas.map(async (psa) => ({ psa, ...(await ping(services, psa)) })));
     const workers = Object.entries(services.health.snapshot()).sort(([a], [b]) => a.localeCompare(b));
+    const databaseLost = services.storage.fileProblem();
     const backlog = services.outbox.backlog();
     const deadCount = services.outbox.deadLetterCount();
     const dead = services.outbox.deadLetters(DEAD_LETTERS_SHOWN);
     return c.html(
       <Layout title="Health" session={c.get('session')} section="health">
+        {databaseLost ? <Notice kind="error">{`Nothing can be saved: ${databaseLost}. Restore the data folder (or the backup) and restart the connector.`}</Notice> : null}
         <section class="card" aria-labelledby="psa-heading">
           <h2 id="psa-heading">PSA connections</h2>
           {pings.length === 0 ? <p>No PSA is configured.</p> : null}
