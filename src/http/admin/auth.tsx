@@ -157,6 +157,11 @@ export function adminAuth(services: Services): AdminAuth {
     const nameMatches = safeEqual(username, config.admin.username);
     try {
       passwordMatches = await verifyPassword(text('password'), nameMatches ? config.admin.passwordHash : decoyHash);
+    } catch (error) {
+      // Not a guess that failed, but ours: never leave the reservations counting for ever.
+      pair.release();
+      global.release();
+      throw error;
     } finally {
       leave();
     }
