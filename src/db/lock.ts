@@ -1,6 +1,6 @@
-import { linkSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 
 /** Another process holds the database: starting anyway would let two outboxes and pollers work the same rows. */
 export class DatabaseLockedError extends Error {
@@ -54,6 +54,7 @@ export function lockDatabase(databasePath: string): DatabaseLock | undefined {
   const database = resolve(databasePath);
   const lockPath = `${database}.lock`;
   const me: LockOwner = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
+  mkdirSync(dirname(database), { recursive: true }); // the first start: the data folder does not exist yet
   const staging = `${lockPath}.${process.pid}.tmp`;
   writeFileSync(staging, `${JSON.stringify(me)}\n`, { mode: 0o600 });
   try {

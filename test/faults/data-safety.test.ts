@@ -62,6 +62,8 @@ describe('one process per database', () => {
     lock.release();
     lockDatabase(path)!.release();
     expect(lockDatabase(':memory:')).toBeUndefined();
+    // The very first start: the data folder does not exist yet.
+    lockDatabase(join(tempDir(), 'data', 'new', 'db.sqlite'))!.release();
     // A lock we cannot read is not guessed stale: refused, with the way out in the message.
     writeFileSync(`${path}.lock`, '');
     expect(() => lockDatabase(path)).toThrow(/its lock file cannot be read.*delete the lock file/);
