@@ -3,6 +3,7 @@ import { AppError } from '../errors.js';
 import type { Fetch } from './http.js';
 import { assertTenantId } from './paths.js';
 import type { TokenProvider } from './token-provider.js';
+import { withDeadline } from '../deadline.js';
 
 /** Graph answers within 60 s or gives up itself (reference/entra-graph.md); a little longer covers the network. */
 const DEFAULT_TIMEOUT_MS = 65_000;
@@ -90,7 +91,15 @@ class FetchHandler implements Middleware {
 
   async execute(context: Context): Promise<void> {
     const init = { ...context.options } as RequestInit;
-    init.signal ??= AbortSignal.timeout(this.timeoutMs);
-    context.response = await this.fetch(context.request, init);
+    if (init.signal) {
+      context.response = await this.fetch(context.request, init);
+      return;
+    }
+    // One deadline for the answer and its body; the body is read here so the timer can go as soon as it is in.
+    context.response = await withDeadline(this.timeoutMs, async (signal) => {
+      const response = await this.fetch(context.request, { ...init, signal });
+      const body = await response.arrayBuffer();
+      return new Response(response.status === 204 || response.status === 304 ? null : body, { status: response.status, statusText: response.statusText, headers: response.headers });
+    });
   }
 }

@@ -6,6 +6,7 @@ import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { createRequestPacer, type RequestPacer, type RequestPriority } from './pacing.js';
 import { scrubVendorMessage } from './vendor-message.js';
+import { withDeadline } from '../deadline.js';
 
 /**
  * The one HTTP path both PSA adapters use: a timeout, retries with backoff, and the mapping of a failed response to an
@@ -156,15 +157,18 @@ export async function sendWithRetry(deps: HttpDeps, req: PsaHttpRequest): Promis
 }
 
 async function sendOnce(deps: HttpDeps, req: PsaHttpRequest): Promise<PsaHttpResponse> {
-  const response = await deps.fetch(req.url, {
-    method: req.method,
-    headers: req.headers,
-    ...(req.body === undefined ? {} : { body: req.body }),
-    redirect: req.redirect ?? 'follow',
-    signal: AbortSignal.timeout(deps.timeoutMs ?? 30_000),
+  // The deadline covers the body too, and its timer goes as soon as the body is in.
+  return withDeadline(deps.timeoutMs ?? 30_000, async (signal) => {
+    const response = await deps.fetch(req.url, {
+      method: req.method,
+      headers: req.headers,
+      ...(req.body === undefined ? {} : { body: req.body }),
+      redirect: req.redirect ?? 'follow',
+      signal,
+    });
+    const sent = [req.body, req.headers.Authorization ?? req.headers.authorization].filter((v): v is string => !!v);
+    return { status: response.status, headers: response.headers, text: await response.text(), sent };
   });
-  const sent = [req.body, req.headers.Authorization ?? req.headers.authorization].filter((v): v is string => !!v);
-  return { status: response.status, headers: response.headers, text: await response.text(), sent };
 }
 
 function networkReason(error: unknown): string {
