@@ -31,7 +31,7 @@ export function composeServices(edges: Edges): Services {
   const now = edges.now ?? (() => new Date());
   const mappings = createMappingStore(storage.db);
   const issuances = createIssuanceLog(storage.db);
-  // Without a seal key no PSA is configured (config.ts requires it), so nothing is ever sealed with the zero key.
+  // Without a seal key no PSA is configured (src/config/index.ts requires it), so nothing is ever sealed with the zero key.
   const outbox = createNoteOutbox({ db: storage.db, sealKey: config.sealKey ?? Buffer.alloc(32), connectors, entra, logger, now });
   const transaction = <T>(fn: () => T): T => storage.sqlite.transaction(fn)();
   const passes = createPassLedger(storage.db, now);

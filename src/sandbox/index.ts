@@ -36,7 +36,7 @@ export interface Sandbox {
   halo: HaloServer;
   entra: EntraServer;
   seed: SandboxSeed;
-  /** The connector's env variables pointing at these servers (names from src/config.ts). */
+  /** The connector's env variables pointing at these servers (names from src/config/). */
   env: Record<string, string>;
   close(): Promise<void>;
 }

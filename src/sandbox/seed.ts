@@ -54,7 +54,7 @@ export function defaultSeed(opts: { now?: Date } = {}): SandboxSeed {
   };
 }
 
-/** The env variables (names from src/config.ts) that point the connector at running sandbox servers. */
+/** The env variables (names from src/config/) that point the connector at running sandbox servers. */
 export function sandboxEnv(seed: SandboxSeed, urls: { connectwise: string; halo: string; authorityHost: string; graphBaseUrl: string }): Record<string, string> {
   const cw = seed.connectwise;
   const s = PSA_SETTINGS;

@@ -45,7 +45,7 @@ export function parsePasswordHash(encoded: string): ParsedHash | null {
   return { N, r, p, salt, key };
 }
 
-/** Constant-time check. A malformed hash verifies nothing (and config.ts already refuses most of them at start). */
+/** Constant-time check. A malformed hash verifies nothing (and the configuration already refuses most of them at start). */
 export async function verifyPassword(password: string, encoded: string): Promise<boolean> {
   const parsed = parsePasswordHash(encoded);
   if (!parsed) return false;
