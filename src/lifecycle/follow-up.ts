@@ -66,9 +66,10 @@ export function createEnrolmentFollowUp(deps: EnrolmentFollowUpDeps): EnrolmentF
     const methods = await entra.listAuthenticationMethods(pass.tenantId, pass.userObjectId);
     const strong = methods
       .map((m) => ({ m, name: STRONG_METHOD_NAMES[m.odataType.toLowerCase()], at: m.createdDateTime ? new Date(m.createdDateTime) : undefined }))
-      // Registered after the pass started (software OATH carries no date in Graph: its presence is the news).
-      .filter((x): x is { m: AuthenticationMethod; name: string; at: Date | undefined } => x.name !== undefined && (x.at === undefined || x.at.getTime() >= startedAt))
-      .sort((a, b) => (a.at?.getTime() ?? Infinity) - (b.at?.getTime() ?? Infinity));
+      // Registered after the pass started, by Graph's createdDateTime. A method Graph gives no date for (a software
+      // OATH token in v1.0) may have been there before the pass, so it is not taken as news.
+      .filter((x): x is { m: AuthenticationMethod; name: string; at: Date } => x.name !== undefined && x.at !== undefined && x.at.getTime() >= startedAt)
+      .sort((a, b) => a.at.getTime() - b.at.getTime());
     const first = strong[0];
     if (first) return { kind: 'enrolled', method: first.m, name: first.name, at: first.at };
     const tap = await entra.getTap(pass.tenantId, pass.userObjectId, pass.graphMethodId);

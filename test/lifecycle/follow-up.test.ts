@@ -35,7 +35,7 @@ describe('enrolment follow-up', () => {
     ['#microsoft.graph.microsoftAuthenticatorAuthenticationMethod', 'Microsoft Authenticator', '2026-11-27T08:14:00Z', ' at 09:14 (Europe/Amsterdam)'],
     ['#microsoft.graph.fido2AuthenticationMethod', 'a passkey (FIDO2)', '2026-11-27T08:20:00Z', ' at 09:20 (Europe/Amsterdam)'],
     ['#microsoft.graph.windowsHelloForBusinessAuthenticationMethod', 'Windows Hello for Business', '2026-11-27T07:45:00Z', ' at 08:45 (Europe/Amsterdam)'],
-    ['#microsoft.graph.softwareOathAuthenticationMethod', 'a software OATH token', undefined, ''],
+    ['#microsoft.graph.softwareOathAuthenticationMethod', 'a software OATH token', '2026-11-27T08:30:00Z', ' at 09:30 (Europe/Amsterdam)'],
   ])('%s registered after the start: one note saying what and when, and an enrolled audit row', async (type, name, at, when) => {
     h.setNow('2026-11-27T09:00:00Z');
     h.entra.register(userId, type, at);
@@ -46,6 +46,13 @@ describe('enrolment follow-up', () => {
     expect(notes()).toHaveLength(1);
     expect(notes()[0]!.split('\n')[0]).toBe(`jane@contoso.example registered ${name}${when}`);
     expect(events('enrolled')).toMatchObject([{ ticketId: '100', outcomeCode: 'USER_ENROLLED', detail: `jane@contoso.example registered ${name}${when}.` }]);
+  });
+
+  it('a method Graph gives no date for (software OATH in v1.0) may predate the pass: not taken as enrolment', async () => {
+    h.setNow('2026-11-27T09:00:00Z');
+    h.entra.register(userId, '#microsoft.graph.softwareOathAuthenticationMethod', undefined);
+    expect(await followUp().runDue()).toMatchObject({ checked: 1, waiting: 1, enrolled: 0 });
+    expect(notes()).toHaveLength(0);
   });
 
   it('a method registered before the pass started does not count; the pass still usable means wait', async () => {
