@@ -84,7 +84,7 @@ describe('admin pages at three widths', () => {
       for (const p of PAGES) {
         await page.goto(`${connector.url}${p.path}`);
         expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(p.heading);
-        const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number;
+        const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
         expect(overflow, `${p.path} at ${width} px`).toBeLessThanOrEqual(1);
         await page.screenshot({ path: join(SHOTS, `${p.name}-${width}.png`), fullPage: true });
       }
