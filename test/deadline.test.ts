@@ -12,7 +12,7 @@ describe('withDeadline: one AbortController per request', () => {
 
   it('aborts work that outlives the deadline with a TimeoutError, and clears the timer after a failure too', async () => {
     const before = timers();
-    const error = await withDeadline(20, (signal) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)))).catch((e: unknown) => e);
+    const error = await withDeadline(20, (signal) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'))))).catch((e: unknown) => e);
     expect((error as Error).name).toBe('TimeoutError');
     await withDeadline(30_000, async () => {
       throw new Error('refused');

@@ -138,6 +138,7 @@ export function createOnboardingPoller(deps: PollerDeps): OnboardingPoller {
     store.recordCycle(psa, now(), failure === undefined ? undefined : describeError(failure).slice(0, 500));
     const level = failure === undefined ? 'info' : 'warn';
     deps.logger[level]({ ...summary, ...(failure !== undefined ? { stoppedBy: describeError(failure).slice(0, 200) } : {}) }, 'onboarding poll cycle');
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows what the cycle caught, as it was
     if (failure !== undefined) throw failure;
     return summary;
   }
