@@ -129,6 +129,17 @@ describe('a hosted-page session token', () => {
     expect(h.tickets.calls).toHaveLength(0);
   });
 
+  it('revoking needs its own fresh action token too: not the session alone, not an issue token, never twice', async () => {
+    const s = await session();
+    expect((await h.revoke({ sessionToken: s.sessionToken, csrfToken: s.csrfToken })).status).toBe(401);
+    expect((await h.revoke(s)).status).toBe(401); // the session's token is an issue token
+    const minted = await h.requestAction(s, { action: 'revoke' });
+    const { actionToken } = (await minted.json()) as { actionToken: string };
+    expect((await h.revoke({ ...s, actionToken })).status).toBe(200);
+    expect((await h.revoke({ ...s, actionToken })).status).toBe(401);
+    expect(h.revocations.calls).toHaveLength(1);
+  });
+
   it('a fresh action token is refused for a forged claim, or a claim for another member than the session\'s', async () => {
     const s = await session();
     expect((await h.requestAction(s, { memberHash: 'forged' })).status).toBe(401);

@@ -118,6 +118,20 @@ describe('the ConnectWise hosted page in headless Chromium', () => {
     expect(after.received.filter((m) => (m as { hosted_request?: string }).hosted_request === 'getMemberAuthentication')).toHaveLength(2);
     expect(after.violations).toEqual([]);
     await expectAllAcknowledged(page);
+
+    // "Revoke pass": ConnectWise confirms the member once more, the pass is deleted in Graph and the ticket says so.
+    await frame.locator('#tap-revoke').click();
+    await app.and(frame.locator('[data-state="revoked"]')).waitFor({ timeout: 15_000 }).catch(async (error: unknown) => {
+      throw new Error(`not revoked (state ${await app.getAttribute('data-state')}, error "${await frame.locator('#tap-error').textContent()}"): ${String(error)}`);
+    });
+    expect(world.sandbox.entra.state.tap(TENANT_IDS.contoso, 'alice.jansen@contoso.example'), 'the pass is gone from Graph').toBeUndefined();
+    expect(await frame.locator('#tap-revoke-result').textContent()).toContain('Revoked the pass of alice.jansen@contoso.example');
+    const revokedNote = await waitFor(() => connectWiseInternalNotes(world.sandbox, 48112).find((n) => n.text.includes('Temporary Access Pass revoked')), { what: 'the revoke note on ticket 48112' });
+    expect(revokedNote.text).toMatch(/Revoked by:?\s+ConnectWise member jsmith/);
+    const end = await hostRecord(page);
+    expect(end.received.filter((m) => (m as { hosted_request?: string }).hosted_request === 'getMemberAuthentication')).toHaveLength(3);
+    expect(end.violations).toEqual([]);
+    await expectAllAcknowledged(page);
     expect(pageProblems).toEqual([]);
   }, 60_000);
 

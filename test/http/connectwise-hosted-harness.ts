@@ -3,6 +3,7 @@ import { createApp } from '../../src/app.js';
 import { AppError } from '../../src/errors.js';
 import { HOSTED_PAGE_SCRIPT } from '../../src/http/connectwise-hosted/page-script.js';
 import type { HostedMemberClaim, HostedMemberVerifier, Services } from '../../src/services.js';
+import type { PassRevocation, RevokeRequest, RevokeResult } from '../../src/lifecycle/revoke.js';
 import type { TicketIssuance, TicketIssueInput, TicketIssueResult } from '../../src/tap/ticket-issuance.js';
 import { buildHarness, type TestHarness } from '../helpers/services.js';
 
@@ -61,6 +62,23 @@ export class SpyTicketIssuance implements TicketIssuance {
   }
 }
 
+/** Stands in for the revoke use case (src/lifecycle/revoke.ts) so a test sees exactly what the page asked to revoke. */
+export class SpyPassRevocation implements PassRevocation {
+  calls: RevokeRequest[] = [];
+  answer: RevokeResult | AppError = {
+    ticketId: '0',
+    revoked: [{ issuanceId: '5b0e2a4e-0000-4000-8000-000000000001', userPrincipalName: 'jane@contoso.example', startDateTime: '2026-12-07T07:00:00.000Z', expiresDateTime: '2026-12-07T08:00:00.000Z' }],
+    droppedSchedule: undefined,
+    note: { status: 'written' },
+  };
+
+  async revokeForTicket(request: RevokeRequest): Promise<RevokeResult> {
+    this.calls.push(request);
+    if (this.answer instanceof AppError) throw this.answer;
+    return { ...this.answer, ticketId: request.ticketId };
+  }
+}
+
 export function issuedSummary(overrides: Partial<TicketIssueResult> = {}): TicketIssueResult {
   return {
     issuanceId: '5b0e2a4e-0000-4000-8000-000000000001',
@@ -83,6 +101,7 @@ export interface HostedHarness {
   services: Services;
   members: FakeMemberVerifier;
   tickets: SpyTicketIssuance;
+  revocations: SpyPassRevocation;
   clock: { now: Date };
   openPage(query?: string): Promise<Response>;
   /** `from` is the caller's address (the socket's), for throttles kept per source. */
@@ -92,6 +111,7 @@ export interface HostedHarness {
   /** A session for `ticketId` as the page would get it; throws when the server refuses. */
   session(ticketId: string): Promise<SessionAnswer>;
   issue(session: { sessionToken?: string; csrfToken?: string; actionToken?: string }, body?: unknown, app?: ReturnType<typeof createApp>): Promise<Response>;
+  revoke(session: { sessionToken?: string; csrfToken?: string; actionToken?: string }, body?: unknown): Promise<Response>;
 }
 
 export interface SessionAnswer {
@@ -108,7 +128,8 @@ export function buildHostedHarness(opts: { now: Date; env?: Record<string, strin
   const members = new FakeMemberVerifier().accept(MEMBER.memberid, MEMBER.memberHash);
   const base = buildHarness({ now: opts.now, env: opts.env, connectwiseMembers: members });
   const tickets = new SpyTicketIssuance();
-  const services: Services = { ...base.services, tickets };
+  const revocations = new SpyPassRevocation();
+  const services: Services = { ...base.services, tickets, revocations };
   const app = createApp(services);
 
   const startSession: HostedHarness['startSession'] = async (body = {}, headers = {}, from = '192.0.2.10') =>
@@ -128,6 +149,7 @@ export function buildHostedHarness(opts: { now: Date; env?: Record<string, strin
     services,
     members,
     tickets,
+    revocations,
     clock: base.clock,
     openPage: async (query = '?id=100') => app.request(`/psa/connectwise/hosted${query}`),
     startSession,
@@ -142,6 +164,11 @@ export function buildHostedHarness(opts: { now: Date; env?: Record<string, strin
         { method: 'POST', headers: sessionHeaders(session), body: JSON.stringify({ companyid: CW_COMPANY, ...MEMBER, ...body }) },
         fromAddress('192.0.2.10'),
       );
+    },
+    async revoke(session, body = {}) {
+      const headers = sessionHeaders(session);
+      if (session.actionToken !== undefined) headers['x-action-token'] = session.actionToken;
+      return app.request('/psa/connectwise/hosted/revoke', { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
     },
     async issue(session, body = {}, target = app) {
       const headers = sessionHeaders(session);

@@ -307,6 +307,58 @@ describe('POST /psa/connectwise/hosted/tap', () => {
   });
 });
 
+describe('POST /psa/connectwise/hosted/revoke', () => {
+  const revokeToken = async (session: { sessionToken: string; csrfToken: string }) => {
+    const res = await h.requestAction(session, { action: 'revoke' });
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { actionToken: string }).actionToken;
+  };
+
+  it('revokes the session\'s ticket\'s passes as the verified member, with a fresh revoke action token', async () => {
+    const session = await h.session('100');
+    const res = await h.revoke({ ...session, actionToken: await revokeToken(session) });
+    expect(res.status).toBe(200);
+    expect(h.revocations.calls).toEqual([{ psa: 'connectwise', ticketId: '100', requestedBy: 'ConnectWise member jsmith', trigger: 'hosted' }]);
+    expect(await res.json()).toEqual({
+      ticketId: '100',
+      revoked: [{ userPrincipalName: 'jane@contoso.example', expiresDateTime: '2026-12-07T08:00:00.000Z', display: { expiresDateTime: 'Mon 7 Dec 2026, 09:00 (Europe/Amsterdam, UTC+01:00)' } }],
+      droppedSchedule: null,
+      note: { status: 'written' },
+    });
+    // ConnectWise confirmed the member twice: for the session and for the revoke.
+    expect(h.members.claims).toHaveLength(2);
+  });
+
+  it('needs a revoke action token: the session\'s issue token, none, or a spent one is refused', async () => {
+    const session = await h.session('100');
+    expect((await h.revoke(session)).status).toBe(401); // the session's token is for issuing
+    expect((await h.revoke({ sessionToken: session.sessionToken, csrfToken: session.csrfToken })).status).toBe(401);
+    const token = await revokeToken(session);
+    expect((await h.revoke({ ...session, actionToken: token })).status).toBe(200);
+    const replayed = await h.revoke({ ...session, actionToken: token });
+    expect(replayed.status).toBe(401);
+    expect(await replayed.json()).toMatchObject({ detail: expect.stringContaining('already used') });
+    // A revoke token cannot issue either.
+    expect((await h.issue({ ...session, actionToken: await revokeToken(session) })).status).toBe(401);
+    expect(h.revocations.calls).toHaveLength(1);
+    expect(h.tickets.calls).toHaveLength(0);
+  });
+
+  it('says there is nothing to revoke as problem+json', async () => {
+    h.revocations.answer = new AppError('NO_LIVE_PASS');
+    const session = await h.session('100');
+    const res = await h.revoke({ ...session, actionToken: await revokeToken(session) });
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ code: 'NO_LIVE_PASS' });
+  });
+
+  it('refuses a body naming another ticket or anything else', async () => {
+    const session = await h.session('100');
+    expect((await h.revoke({ ...session, actionToken: await revokeToken(session) }, { ticketId: '200' })).status).toBe(400);
+    expect(h.revocations.calls).toHaveLength(0);
+  });
+});
+
 describe('the page\'s script, run against the app in a minimal browser', () => {
   const CW_ORIGIN = 'https://na.myconnectwise.net';
   const authReply = (overrides: Record<string, unknown> = {}) =>
@@ -397,6 +449,21 @@ describe('the page\'s script, run against the app in a minimal browser', () => {
       '/psa/connectwise/hosted/tap',
     ]);
     expect(h.members.claims).toHaveLength(2);
+  });
+
+  it('revokes on "Revoke pass" after ConnectWise confirms the member again, and shows what was revoked', async () => {
+    const page = await load();
+    page.receive(CW_ORIGIN, JSON.stringify({ MessageFrameID: 'cw-frame-1' }));
+    page.receive(CW_ORIGIN, authReply());
+    await vi.waitFor(() => expect(page.state()).toBe('ready'));
+    page.el('tap-revoke').click();
+    await vi.waitFor(() => expect(page.posted.filter(([m]) => m === memberRequest()).length).toBe(2));
+    page.receive(CW_ORIGIN, authReply());
+    await vi.waitFor(() => expect(page.state()).toBe('revoked'));
+    expect(h.revocations.calls).toEqual([{ psa: 'connectwise', ticketId: '100', requestedBy: 'ConnectWise member jsmith', trigger: 'hosted' }]);
+    expect(page.fetched.map((u) => new URL(u).pathname)).toEqual(['/psa/connectwise/hosted/session', '/psa/connectwise/hosted/action', '/psa/connectwise/hosted/revoke']);
+    expect(page.el('tap-revoke-result').hidden).toBe(false);
+    expect(page.el('tap-revoke-result').textContent).toBe('Revoked the pass of jane@contoso.example (it would have expired Mon 7 Dec 2026, 09:00 (Europe/Amsterdam, UTC+01:00)). The internal note on this ticket says so.');
   });
 
   it('refuses to start when ConnectWise shares no memberContext (ConnectWise refuses the member check without it)', async () => {

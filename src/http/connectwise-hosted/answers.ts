@@ -2,6 +2,7 @@ import type { ConnectWiseConfig } from '../../config/index.js';
 import type { TenantMapping } from '../../db/mappings.js';
 import type { PsaTicket } from '../../psa/port.js';
 import { readTicketFields } from '../../psa/ticket-fields.js';
+import type { RevokeResult } from '../../lifecycle/revoke.js';
 import type { TicketIssueResult } from '../../tap/ticket-issuance.js';
 import { formatInZone } from '../../tap/time.js';
 
@@ -56,3 +57,23 @@ export function hostedResult(result: TicketIssueResult, timeZone: string) {
 }
 
 export type HostedTapResponse = ReturnType<typeof hostedResult>;
+
+/** What was revoked, field by field (an allow-list), with each pass's expiry written in the customer's time zone. */
+export function revokeAnswer(result: RevokeResult, timeZone: string) {
+  const local = (iso: string) => {
+    const instant = new Date(iso);
+    return Number.isNaN(instant.getTime()) ? '' : formatInZone(instant, timeZone);
+  };
+  return {
+    ticketId: result.ticketId,
+    revoked: result.revoked.map((pass) => ({
+      userPrincipalName: pass.userPrincipalName,
+      expiresDateTime: pass.expiresDateTime,
+      display: { expiresDateTime: local(pass.expiresDateTime) },
+    })),
+    droppedSchedule: result.droppedSchedule
+      ? { userPrincipalName: result.droppedSchedule.userPrincipalName, startDateTime: result.droppedSchedule.startDateTime, display: { startDateTime: local(result.droppedSchedule.startDateTime) } }
+      : null,
+    note: { status: result.note.status },
+  };
+}

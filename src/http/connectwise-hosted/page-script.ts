@@ -12,11 +12,12 @@
  * never "*": `ready` to the parent's origin when the browser tells it (ancestorOrigins or the referrer) and it is
  * allowed, else to each exact configured origin; everything after it to the origin that answered.
  *
- * Each issue needs a single-use action token: the first comes with the session; each later one is minted after the
- * page asks ConnectWise for the member's authentication again and the connector has ConnectWise confirm it.
+ * Each issue or revoke needs a single-use action token: the first (to issue) comes with the session; each later one is
+ * minted after the page asks ConnectWise for the member's authentication again and the connector has ConnectWise
+ * confirm it.
  *
  * Progress is mirrored in `data-state` on #tap-app (waiting, outside-frame, no-ticket, no-host, verifying, ready,
- * issuing, done, refused) so a browser test can wait for a state instead of sleeping.
+ * issuing, done, revoking, revoked, refused) so a browser test can wait for a state instead of sleeping.
  */
 export const HOSTED_PAGE_SCRIPT = String.raw`(() => {
   'use strict';
@@ -27,6 +28,7 @@ export const HOSTED_PAGE_SCRIPT = String.raw`(() => {
   const sessionUrl = new URL(root.dataset.sessionPath, window.location.href).href;
   const tapUrl = new URL(root.dataset.tapPath, window.location.href).href;
   const actionUrl = new URL(root.dataset.actionPath, window.location.href).href;
+  const revokeUrl = new URL(root.dataset.revokePath, window.location.href).href;
   const HOST_TIMEOUT_MS = Number(root.dataset.hostTimeoutMs || '10000');
 
   // The ConnectWise host once it has answered "ready": its origin and the frame id every later message carries.
@@ -189,29 +191,35 @@ export const HOSTED_PAGE_SCRIPT = String.raw`(() => {
     say('');
   };
 
+  // A fresh single-use action token: ConnectWise confirms the member again, then the connector mints the token.
+  const freshActionToken = async (action, sessionHeaders) => {
+    const data = await askMember();
+    const claim = data && typeof data === 'object' ? claimOf(data) : null;
+    if (!claim) return { ok: false, detail: NO_MEMBER };
+    const minted = await post(actionUrl, Object.assign({ action }, claim), sessionHeaders);
+    return minted.ok ? { ok: true, token: minted.body.actionToken } : minted;
+  };
+
+  const busy = () => root.dataset.state === 'issuing' || root.dataset.state === 'revoking';
+
   const issue = async () => {
-    if (!session || root.dataset.state === 'issuing') return;
+    if (!session || busy()) return;
     const button = el('tap-issue');
     button.disabled = true;
     showError('');
     el('tap-result').hidden = true;
+    el('tap-revoke-result').hidden = true;
     setState('issuing');
     const sessionHeaders = { authorization: 'Bearer ' + session.sessionToken, 'x-csrf-token': session.csrfToken };
     if (!actionToken) {
       // Each issue needs a fresh action token: ConnectWise confirms the member again first.
       say('Checking your ConnectWise sign-in…');
-      const data = await askMember();
-      const claim = data && typeof data === 'object' ? claimOf(data) : null;
-      if (!claim) {
+      const fresh = await freshActionToken('issue', sessionHeaders);
+      if (!fresh.ok) {
         button.disabled = false;
-        return stop('refused', NO_MEMBER);
+        return stop('refused', fresh.detail);
       }
-      const minted = await post(actionUrl, Object.assign({ action: 'issue' }, claim), sessionHeaders);
-      if (!minted.ok) {
-        button.disabled = false;
-        return stop('refused', minted.detail);
-      }
-      actionToken = minted.body.actionToken;
+      actionToken = fresh.token;
     }
     say('Issuing the pass…');
     // Spent by this request whatever its outcome.
@@ -226,7 +234,44 @@ export const HOSTED_PAGE_SCRIPT = String.raw`(() => {
     say('');
   };
 
+  const REVOKE_NOTE = {
+    written: 'The internal note on this ticket says so.',
+    pending: 'An internal note saying so is queued for this ticket.',
+    failed: 'The internal note could not be written; check the connector\'s audit log.',
+  };
+
+  const revoke = async () => {
+    if (!session || busy()) return;
+    const button = el('tap-revoke');
+    button.disabled = true;
+    showError('');
+    el('tap-revoke-result').hidden = true;
+    setState('revoking');
+    say('Checking your ConnectWise sign-in…');
+    const sessionHeaders = { authorization: 'Bearer ' + session.sessionToken, 'x-csrf-token': session.csrfToken };
+    const fresh = await freshActionToken('revoke', sessionHeaders);
+    if (!fresh.ok) {
+      button.disabled = false;
+      return stop('refused', fresh.detail);
+    }
+    say('Revoking…');
+    const answer = await post(revokeUrl, {}, Object.assign({ 'x-action-token': fresh.token }, sessionHeaders));
+    button.disabled = false;
+    if (!answer.ok) return stop('refused', answer.detail);
+    const result = answer.body;
+    const parts = result.revoked.map((pass) => 'Revoked the pass of ' + pass.userPrincipalName + ' (it would have expired ' + pass.display.expiresDateTime + ').');
+    if (result.droppedSchedule) parts.push('The pass planned for ' + result.droppedSchedule.userPrincipalName + ' from ' + result.droppedSchedule.display.startDateTime + ' will not be issued.');
+    parts.push(REVOKE_NOTE[result.note.status] || '');
+    const box = el('tap-revoke-result');
+    box.textContent = parts.filter(Boolean).join(' ');
+    box.hidden = false;
+    el('tap-result').hidden = true;
+    setState('revoked');
+    say('');
+  };
+
   el('tap-issue').addEventListener('click', () => { void issue(); });
+  el('tap-revoke').addEventListener('click', () => { void revoke(); });
 
   if (!ticketId) return stop('no-ticket', 'This page needs a ticket: open it with the Issue TAP button on a ConnectWise service ticket.');
   if (window.parent === window) return stop('outside-frame', 'Open this page from a ConnectWise service ticket (the Issue TAP button or pod); on its own it cannot tell who you are.');

@@ -5,7 +5,8 @@ import { HOSTED_PAGE_SCRIPT } from './page-script.js';
 /**
  * The markup of the ConnectWise Hosted API page. Everything it shows after load is filled in by its one script with
  * `textContent` (ticket text comes from customers and is never parsed as HTML). Ids and labels are stable: a browser test
- * drives the page by them (#tap-issue, #tap-reissue, #tap-result, #tap-error, data-state on #tap-app).
+ * drives the page by them (#tap-issue, #tap-reissue, #tap-revoke, #tap-result, #tap-revoke-result, #tap-error, data-state
+ * on #tap-app).
  */
 
 /**
@@ -42,7 +43,8 @@ const STYLE = `
   dd { margin: 0; overflow-wrap: anywhere; }
   #tap-mapping[data-status="not_mapped"], #tap-mapping[data-status="disabled"] { color: #9a3412; }
   #tap-error { color: #b91c1c; font-weight: 600; }
-  #tap-issue { font: inherit; padding: 6px 16px; margin-left: 12px; }
+  #tap-issue, #tap-revoke { font: inherit; padding: 6px 16px; margin-left: 12px; }
+  #tap-revoke-result { border-left: 4px solid #9a3412; padding: 4px 12px; margin-top: 12px; }
   #tap-result { border-left: 4px solid #15803d; padding: 4px 12px; margin-top: 12px; }
   #tap-result[data-status="already_issued"] { border-color: #b45309; }
   [hidden] { display: none !important; }
@@ -74,6 +76,7 @@ export function HostedPage({ nonce, ticketId, frameOrigins }: HostedPageProps) {
           data-session-path="hosted/session"
           data-tap-path="hosted/tap"
           data-action-path="hosted/action"
+          data-revoke-path="hosted/revoke"
         >
           <h1>Temporary Access Pass</h1>
           <p id="tap-status" role="status" aria-live="polite">
@@ -102,7 +105,11 @@ export function HostedPage({ nonce, ticketId, frameOrigins }: HostedPageProps) {
             <button type="button" id="tap-issue">
               Issue TAP
             </button>
+            <button type="button" id="tap-revoke">
+              Revoke pass
+            </button>
           </section>
+          <p id="tap-revoke-result" role="status" hidden></p>
           <section id="tap-result" aria-live="polite" hidden>
             <h2 id="tap-result-heading"></h2>
             <dl>

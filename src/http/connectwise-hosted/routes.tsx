@@ -10,7 +10,7 @@ import type { HostedMemberVerifier, PsaConnector } from '../../psa/port.js';
 import type { Services } from '../../services.js';
 import { readJsonBody } from '../validate.js';
 import { createHostedActionTokens } from './action-token.js';
-import { hostedResult, ticketPreview } from './answers.js';
+import { hostedResult, revokeAnswer, ticketPreview } from './answers.js';
 import { createHostedMemberGate, memberClaimShape } from './member-gate.js';
 import { frameAncestorSources, HostedPage, hostedPageCsp } from './page.js';
 import { createHostedSessionTokens } from './session-token.js';
@@ -22,8 +22,9 @@ import { createHostedSessionTokens } from './session-token.js';
  *                                               and a first action token
  *   POST /psa/connectwise/hosted/action         session + CSRF + a fresh member claim → verified with CW → action token
  *   POST /psa/connectwise/hosted/tap            session + CSRF + action token → issue for the session's ticket
+ *   POST /psa/connectwise/hosted/revoke         session + CSRF + revoke action token → revoke the ticket's live passes
  * The browser's word about the member is never trusted: ConnectWise itself confirms it (HostedMemberVerifier), and
- * every issue needs a single-use action token minted right after such a confirmation (action-token.ts).
+ * every issue or revoke needs a single-use action token minted right after such a confirmation (action-token.ts).
  */
 
 export const HOSTED_PAGE_PATH = '/psa/connectwise/hosted';
@@ -35,6 +36,7 @@ const sessionBody = z.object({ ticketId: z.string().regex(TICKET_ID, { message: 
 const actionBody = z.object({ ...memberClaimShape, action: z.enum(['issue', 'revoke']).default('issue') }).strict();
 
 const tapBody = z.object({ reissue: z.boolean().optional() }).strict();
+const revokeBody = z.object({}).strict();
 
 const limitBody = bodyLimit({
   maxSize: HOSTED_BODY_LIMIT_BYTES,
@@ -125,6 +127,23 @@ export function connectwiseHostedRoutes(services: Services) {
     });
     const timeZone = services.mappings.get('connectwise', session.companyId)?.timeZone ?? services.config.tap.defaultTimeZone;
     return c.json(hostedResult(result, timeZone), result.status === 'issued' ? 201 : 200);
+  });
+
+  app.post(`${HOSTED_PAGE_PATH}/revoke`, limitBody, async (c) => {
+    connectWiseParts(services);
+    const session = sessionOf(c);
+    actions.spend(c.req.header('x-action-token'), session, 'revoke', services.now());
+    await readJsonBody(c, revokeBody);
+    // The revoke use case (src/lifecycle/revoke.ts): every live pass the connector issued for this ticket, from the
+    // signed session only, with a note naming the member.
+    const result = await services.revocations.revokeForTicket({
+      psa: 'connectwise',
+      ticketId: session.ticketId,
+      requestedBy: `ConnectWise member ${session.memberId}`,
+      trigger: 'hosted',
+    });
+    const timeZone = services.mappings.get('connectwise', session.companyId)?.timeZone ?? services.config.tap.defaultTimeZone;
+    return c.json(revokeAnswer(result, timeZone), 200);
   });
 
   function sessionOf(c: Context) {
