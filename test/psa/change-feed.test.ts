@@ -85,6 +85,16 @@ describe('HaloPSA change feed', () => {
     expect(page.cursorAfter).toBe('2026-11-20T18:06:00.5Z');
   });
 
+  it('without an onboarding status, a ticket of the type in the done or cancelled status is not a new starter', async () => {
+    nock(HALO_BASE)
+      .get('/api/Tickets')
+      .query(true)
+      .reply(200, { tickets: [ticket(5, 12, 1, '2026-11-21T08:00:00'), ticket(6, 12, 9, '2026-11-21T08:00:00'), ticket(7, 12, 13, '2026-11-21T08:00:00')] });
+    const h = createHaloConnector({ config: haloConfig({ onboarding: { requestTypeId: 12, statusId: undefined }, doneStatusId: 9, cancelledStatusId: 13 }), logger: captureLogger().logger, sleep: recordingSleep().sleep });
+    const page = await h.listChangedTickets('2026-11-20T18:04:00.000Z', 1);
+    expect(page.onboardingIds).toEqual(['5']);
+  });
+
   it('a ticket of the onboarding type and status is marked as in the queue', async () => {
     nock(HALO_BASE).get('/api/Tickets').query(true).reply(200, { tickets: [ticket(5, 12, 1, '2026-11-21T08:00:00')] });
     const page = await halo().listChangedTickets('2026-11-20T18:04:00.000Z', 1);

@@ -168,7 +168,10 @@ export function createHaloConnector(deps: HaloConnectorDeps): PsaConnector {
         const full = row.customfields ? row : await fetchTicket(String(row.id));
         if (!full) continue;
         tickets.push(toPsaTicket(full));
-        if (onboarding && full.tickettype_id === onboarding.requestTypeId && (onboarding.statusId === undefined || full.status_id === onboarding.statusId)) {
+        // Without an onboarding status, a ticket of the type counts unless it sits in the done or cancelled status: an old,
+        // finished onboarding ticket edited today is not a new starter.
+        const finished = full.status_id != null && (full.status_id === config.doneStatusId || full.status_id === config.cancelledStatusId);
+        if (onboarding && full.tickettype_id === onboarding.requestTypeId && (onboarding.statusId === undefined ? !finished : full.status_id === onboarding.statusId)) {
           onboardingIds.push(String(full.id));
         }
       }
