@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { AppError } from '../../src/errors.js';
-import type { AuthenticationMethod, CreatedTap, CreateTapRequest, EntraDirectory, EntraUser, RoleHolding, PartnerCustomer, TapMethod, TapPolicy, TenantOrganization } from '../../src/entra/port.js';
+import type { AuthenticationMethod, CreatedTap, CreateTapRequest, EntraDirectory, EntraUser, RoleHolding, RoleReadAccess, PartnerCustomer, TapMethod, TapPolicy, TenantOrganization } from '../../src/entra/port.js';
 import type { OnboardingPage, PrivateNote, PsaCompany, PsaConnector, PsaKind, PsaTicket } from '../../src/psa/port.js';
 
 export const POLICY_60_480: TapPolicy = {
@@ -91,10 +91,10 @@ export class FakeEntra implements EntraDirectory {
     if (!u) throw new AppError('INTERNAL', 'getRoleHoldings takes the id of a user that exists');
     return u.roles;
   }
-  async checkRoleReads(tenantId: string) {
+  async checkRoleReads(tenantId: string): Promise<RoleReadAccess> {
     this.calls.push(`checkRoleReads ${tenantId}`);
     this.tenant(tenantId);
-    return { eligibility: 'readable' as const };
+    return { eligibility: 'readable' };
   }
   async getOrganization(tenantId: string, options?: { fresh?: boolean }) {
     this.calls.push(`getOrganization ${tenantId}${options?.fresh ? ' fresh' : ''}`);
