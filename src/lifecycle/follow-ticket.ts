@@ -82,31 +82,44 @@ export function createTicketFollower(deps: TicketFollowerDeps) {
     const upn = inputs.userPrincipalName?.toLowerCase();
     const date = inputs.startDate;
     const mapping = deps.mappings.get(psa, ticket.companyId);
-    // A ticket that lost its user or date, or its mapping, is not a reason to take a pass away: only a clear change is.
-    if (!upn || date.kind !== 'date' || !mapping) {
-      deps.store.touch(psa, ticket.id, version);
-      return { kind: 'unchanged' };
+    let change: Exclude<TicketChange, { kind: 'cancelled' }>;
+    if (pass.companyId !== null && pass.companyId !== ticket.companyId) {
+      // The ticket moved to another company (a misfiled ticket corrected, or an edit nobody should trust): the pass was
+      // issued in the first company's tenant for its onboarding, so its reason is gone whatever the new company's
+      // mapping (or the lack of one) says.
+      change = { kind: 'company', from: pass.companyName || `#${pass.companyId}`, to: ticket.companyName || `#${ticket.companyId}` };
+    } else {
+      // A ticket that lost its user or date, or its mapping, is not a reason to take a pass away: only a clear change is.
+      if (!upn || date.kind !== 'date' || !mapping) {
+        deps.store.touch(psa, ticket.id, version);
+        return { kind: 'unchanged' };
+      }
+      const newStart = activationInstant(date.date, mapping.timeZone, mapping.activationHour);
+      const sameUser = upn === (pass.userPrincipalName ?? '').toLowerCase();
+      if (sameUser && newStart.getTime() === Date.parse(pass.startAt)) {
+        deps.store.touch(psa, ticket.id, version);
+        return { kind: 'unchanged' };
+      }
+      const oldDate = DateTime.fromISO(pass.startAt, { zone: mapping.timeZone }).toISODate() ?? pass.startAt;
+      change = sameUser ? { kind: 'start-date', from: oldDate, to: date.date } : { kind: 'user', from: pass.userPrincipalName ?? '', to: upn };
     }
-    const newStart = activationInstant(date.date, mapping.timeZone, mapping.activationHour);
-    const sameUser = upn === (pass.userPrincipalName ?? '').toLowerCase();
-    if (sameUser && newStart.getTime() === Date.parse(pass.startAt)) {
-      deps.store.touch(psa, ticket.id, version);
-      return { kind: 'unchanged' };
-    }
-    const oldDate = DateTime.fromISO(pass.startAt, { zone: mapping.timeZone }).toISODate() ?? pass.startAt;
-    const change: TicketChange = sameUser ? { kind: 'start-date', from: oldDate, to: date.date } : { kind: 'user', from: pass.userPrincipalName ?? '', to: upn };
     await revokeInGraph(pass);
-    const detail = sameUser
-      ? `Start date moved from ${oldDate} to ${date.date}: the pass was revoked before it started.`
-      : `The ticket's user changed from ${pass.userPrincipalName} to ${upn}: the pass was revoked before it started.`;
+    const sameUser = change.kind === 'start-date';
+    const detail =
+      change.kind === 'start-date'
+        ? `Start date moved from ${change.from} to ${change.to}: the pass was revoked before it started.`
+        : change.kind === 'user'
+          ? `The ticket's user changed from ${change.from} to ${change.to}: the pass was revoked before it started.`
+          : `The ticket moved from the company ${change.from} to ${change.to}: the pass was revoked before it started.`;
+    const code = change.kind === 'start-date' ? 'START_DATE_CHANGED' : change.kind === 'user' ? 'USER_CHANGED' : 'COMPANY_CHANGED';
     deps.transaction(() => {
-      deps.passes.record({ pass, event: sameUser ? 'rescheduled' : 'revoked', code: sameUser ? 'START_DATE_CHANGED' : 'USER_CHANGED', detail, requestedBy: FOLLOWER_REQUESTED_BY, trigger: 'poller', endsPass: true });
+      deps.passes.record({ pass, event: sameUser ? 'rescheduled' : 'revoked', code, detail, requestedBy: FOLLOWER_REQUESTED_BY, trigger: 'poller', endsPass: true });
       // Not `issued` any more, and still followed: if the process stops here, the next look handles the new inputs
       // (the fingerprint differs) even though the ticket has left the onboarding queue.
       deps.store.record(psa, ticket.id, { state: 'revoked', fingerprint: ledger.inputFingerprint, ticketUpdatedAt: ledger.ticketUpdatedAt, issuanceId: pass.id, detail }, now());
     });
     deps.logger.info({ psa, ticketId: ticket.id, issuanceId: pass.id, change: change.kind }, 'pass revoked: the ticket changed before the pass started');
-    return { kind: 'replace', replacing: { change, revoked: { startAt: new Date(pass.startAt), expiresAt: new Date(pass.expiresAt ?? pass.startAt) }, userPrincipalName: pass.userPrincipalName ?? upn } };
+    return { kind: 'replace', replacing: { change, revoked: { startAt: new Date(pass.startAt), expiresAt: new Date(pass.expiresAt ?? pass.startAt) }, userPrincipalName: pass.userPrincipalName ?? upn ?? '' } };
   }
 
   async function revokeInGraph(pass: { tenantId: string | null; userObjectId: string | null; graphMethodId: string | null }) {

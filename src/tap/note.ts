@@ -224,11 +224,14 @@ export function passRevokedNote(ctx: { userPrincipalNames: string[]; passes: Rev
 export type TicketChange =
   | { kind: 'start-date'; from: string; to: string }
   | { kind: 'user'; from: string; to: string }
+  /** The ticket moved to another PSA company: the pass belonged to the first company's tenant and onboarding. */
+  | { kind: 'company'; from: string; to: string }
   | { kind: 'cancelled'; status: string };
 
 function changeSentence(change: TicketChange): string {
   if (change.kind === 'start-date') return `The ticket's start date changed from ${change.from} to ${change.to}.`;
   if (change.kind === 'user') return `The ticket's new user changed from ${change.from} to ${change.to}.`;
+  if (change.kind === 'company') return `The ticket moved from the company ${change.from} to ${change.to}.`;
   return `The ticket moved to the status "${change.status}": the onboarding is cancelled.`;
 }
 
