@@ -32,6 +32,14 @@ const LATENCIES = [20, 80] as const;
 const loadBefore = loadavg();
 const started = performance.now();
 const results: BenchResults = { overhead: {}, loadBefore: loadBefore[0]!, loadAfter: Number.NaN, cores: availableParallelism() };
+// BENCH_REUSE=<results file>: the measures this run does not make are taken from that earlier run (said in the text).
+const reused = process.env.BENCH_REUSE ? (JSON.parse(readFileSync(process.env.BENCH_REUSE, 'utf8')) as { at: string; results: BenchResults }) : undefined;
+if (reused) {
+  if (!ONLY.has('overhead')) results.overhead = reused.results.overhead;
+  if (!ONLY.has('calls') && reused.results.calls) results.calls = reused.results.calls;
+  if (!ONLY.has('burst') && reused.results.burst) [results.burst, results.burstTsx] = [reused.results.burst, reused.results.burstTsx];
+  if (!ONLY.has('start') && reused.results.start) results.start = reused.results.start;
+}
 if (ONLY.has('overhead')) {
   for (const latency of LATENCIES) {
     step(`button overhead against the fair baseline, ${latency} ms per upstream call`);
@@ -79,6 +87,10 @@ out(`**Noise.** The 1-minute load average was ${loadBefore[0]!.toFixed(1)} when 
     : ''
 }`);
 out();
+if (reused) {
+  out(`Measures not re-run this time come from the run of ${reused.at.slice(0, 16).replace('T', ' ')} UTC (load average then ${reused.results.loadBefore.toFixed(1)}–${reused.results.loadAfter.toFixed(1)}); this run measured ${[...ONLY].join(', ')}.`);
+  out();
+}
 out('| # | Measure | Result | Target | |');
 out('|---|---|---|---|---|');
 for (const latency of LATENCIES) {
