@@ -83,10 +83,10 @@ export function createTicketFollower(deps: TicketFollowerDeps) {
     const date = inputs.startDate;
     const mapping = deps.mappings.get(psa, ticket.companyId);
     let change: Exclude<TicketChange, { kind: 'cancelled' }>;
-    if (pass.companyId !== null && pass.companyId !== ticket.companyId) {
-      // The ticket moved to another company (a misfiled ticket corrected, or an edit nobody should trust): the pass was
-      // issued in the first company's tenant for its onboarding, so its reason is gone whatever the new company's
-      // mapping (or the lack of one) says.
+    if (pass.companyId !== null && pass.companyId !== ticket.companyId && (!mapping || !mapping.enabled || mapping.tenantId !== pass.tenantId)) {
+      // The ticket moved to a company of another tenant, an unmapped or a disabled one (a misfiled ticket corrected, or
+      // an edit nobody should trust): the pass was issued in the first company's tenant for its onboarding, so its
+      // reason is gone. A move between companies sharing the tenant is compared like any other edit below.
       change = { kind: 'company', from: pass.companyName || `#${pass.companyId}`, to: ticket.companyName || `#${ticket.companyId}` };
     } else {
       // A ticket that lost its user or date, or its mapping, is not a reason to take a pass away: only a clear change is.

@@ -70,4 +70,29 @@ describe.each(['connectwise', 'halo'] as const)('%s: a ticket moved to another c
     expect(h.entra.passes).toHaveLength(1);
     expect(h.psa[kind].notesFor('301').map((n) => n.note.text).join('\n')).toContain(`The ticket moved from the company Company ${first} to Someone else.`);
   });
+
+  it('keeps the pass when the ticket moves to another company mapped to the same tenant (same user, same start)', async () => {
+    h.map(kind, '77');
+    h.psa[kind].add({ id: '302', companyId: first, customFields: fields('jane@contoso.example', '2026-11-28') });
+    await h.poller.runCycle(kind);
+
+    h.psa[kind].edit('302', { companyId: '77', companyName: 'Company 77' });
+    await h.poller.runCycle(kind);
+
+    expect(h.entra.deleted).toEqual([]);
+    expect(h.psa[kind].notesFor('302')).toHaveLength(1);
+  });
+
+  it('revokes the pass when the new company is mapped but disabled', async () => {
+    h.map(kind, '78', { enabled: false });
+    h.psa[kind].add({ id: '303', companyId: first, customFields: fields('jane@contoso.example', '2026-11-28') });
+    await h.poller.runCycle(kind);
+    const pass = h.entra.passes[0]!;
+
+    h.psa[kind].edit('303', { companyId: '78', companyName: 'Company 78' });
+    await h.poller.runCycle(kind);
+
+    expect(h.entra.deleted).toEqual([pass.tap.id]);
+    expect(h.entra.passes).toHaveLength(1);
+  });
 });
