@@ -50,6 +50,21 @@ export const roleGrantPageSchema = z.object({
   ...nextLink,
 });
 
+/**
+ * `/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances`: PIM for Groups — the groups a principal can
+ * activate membership (`member`) or ownership (`owner`) of. Any other accessId fails the (fail-closed) role check.
+ */
+export const groupEligibilityPageSchema = z.object({
+  value: z.array(
+    z.object({
+      principalId: z.string().min(1),
+      groupId: z.string().min(1),
+      accessId: z.enum(['member', 'owner']),
+    }),
+  ),
+  ...nextLink,
+});
+
 export const organizationListSchema = z.object({
   value: z.array(
     z.object({

@@ -9,6 +9,9 @@ export interface EntraUser {
 }
 
 /** One directory role a user holds or can activate, and how (issue 10): what a refusal note names. */
+/** How a user stands to a group that holds a role, other than as a member. */
+export type GroupRelation = 'owner' | 'eligible-member' | 'eligible-owner';
+
 export interface RoleHolding {
   roleName: string;
   /** Lower-case; a custom role's id. */
@@ -19,7 +22,14 @@ export interface RoleHolding {
   /** `/` = tenant-wide; `/administrativeUnits/{id}` or another directory object; `app:{appScopeId}`. */
   directoryScopeId: string;
   /** `membership`: listed by transitiveMemberOf only (not yet by roleManagement). */
-  heldVia: { kind: 'direct' } | { kind: 'group'; groupId: string; groupName: string } | { kind: 'membership' };
+  heldVia:
+    | { kind: 'direct' }
+    /**
+     * Through a role-assignable group. `relation` absent: the user is a member. `owner`: the user owns the group (and can
+     * add itself); `eligible-member` / `eligible-owner`: PIM for Groups lets the user activate membership / ownership.
+     */
+    | { kind: 'group'; groupId: string; groupName: string; relation?: GroupRelation }
+    | { kind: 'membership' };
 }
 
 /** What the admin connection test learns about the role reads. */

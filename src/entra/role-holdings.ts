@@ -5,7 +5,7 @@ import { AppError } from '../errors.js';
 import type { GraphCallContext } from './graph-errors.js';
 import * as schema from './graph-schemas.js';
 import { isGuid, userPath } from './paths.js';
-import type { RoleHolding, RoleReadAccess } from './port.js';
+import type { GroupRelation, RoleHolding, RoleReadAccess } from './port.js';
 
 /**
  * "Privileged" (DESIGN.md invariant 3): any directory role the user holds or can activate, at any scope, directly or
@@ -16,7 +16,12 @@ import type { RoleHolding, RoleReadAccess } from './port.js';
  *  - `/roleManagement/directory/roleAssignments?$filter=principalId eq '…'`: active assignments at any scope, custom
  *    roles included, for the user and for each role-assignable group;
  *  - `/roleManagement/directory/roleEligibilityScheduleInstances` with the same filter: PIM eligibility, which a holder
- *    of a pass can activate.
+ *    of a pass can activate;
+ *  - `/users/{id}/ownedObjects`, again without a cast: the role-assignable groups the user owns (an owner can add itself
+ *    as a member);
+ *  - `/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances` filtered on the user: PIM for Groups, the
+ *    groups whose membership or ownership the user can activate.
+ * Each group found by any of these is asked about with the two roleManagement reads.
  * Any failed read throws: the caller refuses the pass (fail closed).
  */
 
@@ -43,29 +48,46 @@ const GROUP = '#microsoft.graph.group';
 /** Graph's answer to a PIM read in a tenant without P2 (seen on real tenants; docs/verify-on-a-real-instance.md). */
 const PIM_UNLICENSED = 'AadPremiumLicenseRequired';
 export const ROLE_READ_PERMISSION = 'RoleManagement.Read.Directory';
+/** PIM for Groups eligibility (application permission). */
+export const GROUP_ELIGIBILITY_PERMISSION = 'PrivilegedEligibilitySchedule.Read.AzureADGroup';
 /** Global Administrator's template id: the connection test's harmless filter. */
 const GLOBAL_ADMINISTRATOR = '62e90394-69f5-4237-9190-012177145e10';
 
 type Grant = z.infer<typeof schema.roleGrantPageSchema>['value'][number];
-type Principal = { id: string; group: { id: string; displayName: string } | undefined };
+type Principal = { id: string; group: { id: string; displayName: string; relation?: GroupRelation } | undefined };
 
 export async function readRoleHoldings(tools: RoleReadTools, tenantId: string, userId: string): Promise<RoleHolding[]> {
   // roleManagement filters take object ids; getUser has given us one.
   if (!isGuid(userId)) throw new AppError('INVALID_REQUEST', `"${userId.slice(0, 60)}" is not a user object id.`);
   const user: Principal = { id: userId.toLowerCase(), group: undefined };
   const membershipsCtx = { tenantId, action: "read the user's group and role memberships", permission: 'User.Read.All' };
+  const ownedCtx = { tenantId, action: 'read the groups the user owns', permission: 'User.Read.All' };
+  const groupPimCtx = { tenantId, action: 'read the PIM for Groups eligibility of the user', permission: GROUP_ELIGIBILITY_PERMISSION };
   // The user's own reads are independent of each other: one round trip.
-  const [memberships, ...own] = await Promise.all([
+  const [memberships, owned, groupEligibility, ...own] = await Promise.all([
     tools.readAllPages(membershipsCtx, schema.directoryObjectPageSchema, tools.api(tenantId, `${userPath(userId)}/transitiveMemberOf`)),
+    tools.readAllPages(ownedCtx, schema.directoryObjectPageSchema, tools.api(tenantId, `${userPath(userId)}/ownedObjects`)),
+    tools.readAllPages(
+      groupPimCtx,
+      schema.groupEligibilityPageSchema,
+      tools.api(tenantId, '/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances').filter(`principalId eq '${user.id}'`),
+      {},
+      (error) => pimUnlicensedAnswer(tools, tenantId, error),
+    ),
     ...grantReads(tools, tenantId, user),
   ]);
   // A group whose properties are all null came back with "limited information" (the app may not read groups): it may
   // be role-assignable, so it is asked about too. Otherwise only isAssignableToRole true (Graph says null, not false,
   // for the others).
-  const groups: Principal[] = memberships
-    .filter((o) => sameType(o['@odata.type'], GROUP) && (o.isAssignableToRole === true || o.displayName == null))
-    .map((g) => ({ id: g.id.toLowerCase(), group: { id: g.id, displayName: g.displayName ?? g.id } }));
-  // Then every role-assignable group the user belongs to (only those can hold roles): a second round trip.
+  const mayHoldRoles = (o: (typeof memberships)[number]) =>
+    sameType(o['@odata.type'], GROUP) && (o.isAssignableToRole === true || o.displayName == null);
+  const groups: Principal[] = [
+    ...memberships.filter(mayHoldRoles).map((g) => groupPrincipal(g.id, g.displayName ?? g.id, undefined)),
+    ...owned.filter(mayHoldRoles).map((g) => groupPrincipal(g.id, g.displayName ?? g.id, 'owner')),
+    // PIM for Groups names only the group's id; whether it is role-assignable is not stated, so every one is asked about.
+    ...groupEligibility.map((e) => groupPrincipal(e.groupId, e.groupId, e.accessId === 'owner' ? 'eligible-owner' : 'eligible-member')),
+  ];
+  // Then every such group (only role-assignable ones can hold roles): a second round trip.
   const viaGroups = await Promise.all(groups.flatMap((g) => grantReads(tools, tenantId, g)));
   const holdings = [...own, ...viaGroups].flat();
 
@@ -91,7 +113,7 @@ export async function readRoleHoldings(tools: RoleReadTools, tenantId: string, u
 /** The active-assignment and eligibility reads for one principal. */
 function grantReads(tools: RoleReadTools, tenantId: string, principal: Principal): Promise<RoleHolding[]>[] {
   const filter = `principalId eq '${principal.id}'`;
-  const whose = principal.group ? `the role-assignable group "${principal.group.displayName}"` : 'the user';
+  const whose = principal.group ? `the group "${principal.group.displayName}"` : 'the user';
   const active = tools
     .readAllPages(
       { tenantId, action: `read the directory role assignments of ${whose}`, permission: ROLE_READ_PERMISSION },
@@ -105,15 +127,21 @@ function grantReads(tools: RoleReadTools, tenantId: string, principal: Principal
       schema.roleGrantPageSchema,
       tools.api(tenantId, '/roleManagement/directory/roleEligibilityScheduleInstances').filter(filter).expand('roleDefinition'),
       {},
-      (error) => {
-        // Without P2 a tenant has no PIM and so no eligible roles (Microsoft removes them when the licence ends).
-        if (!isPimUnlicensed(error) || tools.pimUnlicensed === 'refuse') return undefined;
-        tools.onPimUnlicensed(tenantId);
-        return [];
-      },
+      (error) => pimUnlicensedAnswer(tools, tenantId, error),
     )
     .then((grants) => grants.map((g) => toHolding(g, 'eligible', principal)));
   return [active, eligible];
+}
+
+function groupPrincipal(id: string, displayName: string, relation: GroupRelation | undefined): Principal {
+  return { id: id.toLowerCase(), group: { id, displayName, ...(relation ? { relation } : {}) } };
+}
+
+/** Without P2 a tenant has no PIM and so nothing eligible (Microsoft removes eligibility when the licence ends). */
+function pimUnlicensedAnswer(tools: RoleReadTools, tenantId: string, error: unknown): [] | undefined {
+  if (!isPimUnlicensed(error) || tools.pimUnlicensed === 'refuse') return undefined;
+  tools.onPimUnlicensed(tenantId);
+  return [];
 }
 
 /**
@@ -157,7 +185,14 @@ function toHolding(g: Grant, assignment: RoleHolding['assignment'], principal: P
     customRole: definition?.isBuiltIn !== true,
     assignment,
     directoryScopeId: g.directoryScopeId ?? (g.appScopeId ? `app:${g.appScopeId}` : '/'),
-    heldVia: principal.group ? { kind: 'group', groupId: principal.group.id, groupName: principal.group.displayName } : { kind: 'direct' },
+    heldVia: principal.group
+      ? {
+          kind: 'group',
+          groupId: principal.group.id,
+          groupName: principal.group.displayName,
+          ...(principal.group.relation ? { relation: principal.group.relation } : {}),
+        }
+      : { kind: 'direct' },
   };
 }
 
@@ -181,9 +216,22 @@ export function describeHolding(h: RoleHolding): string {
     ...(h.customRole ? ['custom role'] : []),
     h.assignment === 'active' ? 'active' : 'eligible (PIM)',
     scopeText(h.directoryScopeId),
-    h.heldVia.kind === 'group' ? `via group "${h.heldVia.groupName}"` : h.heldVia.kind === 'direct' ? 'assigned directly' : 'listed among its memberships',
+    h.heldVia.kind === 'group' ? viaGroup(h.heldVia) : h.heldVia.kind === 'direct' ? 'assigned directly' : 'listed among its memberships',
   ];
   return `${h.roleName} (${how.join(', ')})`;
+}
+
+function viaGroup(via: Extract<RoleHolding['heldVia'], { kind: 'group' }>): string {
+  switch (via.relation) {
+    case 'owner':
+      return `as owner of group "${via.groupName}"`;
+    case 'eligible-member':
+      return `as eligible member of group "${via.groupName}" (PIM for Groups)`;
+    case 'eligible-owner':
+      return `as eligible owner of group "${via.groupName}" (PIM for Groups)`;
+    default:
+      return `via group "${via.groupName}"`;
+  }
 }
 
 function scopeText(scope: string): string {

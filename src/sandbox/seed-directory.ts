@@ -59,7 +59,8 @@ const guest = (initial: string, home: string, displayName: string): Partial<Entr
 /**
  * Every way of holding a directory role is seeded once in Contoso (issue 10): active tenant-wide directly (sanne) and
  * through a role-assignable group (erik), PIM-eligible directly (pieter) and through a group (ruud), scoped to an
- * administrative unit (marit), and a custom role (joost). Alice and Bram are ordinary staff in ordinary groups and an
+ * administrative unit (marit), a custom role (joost), as owner of a role-assignable group (olga) and PIM-eligible for
+ * membership of one (gijs, PIM for Groups). Alice and Bram are ordinary staff in ordinary groups and an
  * administrative unit: they must get passes.
  */
 function contoso(): EntraTenant {
@@ -104,6 +105,10 @@ function contoso(): EntraTenant {
       // Helpdesk Administrator over the Amsterdam office only.
       user(d, 'marit.scoped', 'Marit Scoped', { roleGrants: [{ roleDefinitionId: HELPDESK_ADMIN, directoryScopeId: `/administrativeUnits/${amsterdam}` }] }),
       user(d, 'joost.custom', 'Joost Custom', { roleGrants: [{ roleDefinitionId: passwordResetter }] }),
+      // Owns the role-assignable Global Admins group (an owner can add itself): privileged.
+      user(d, 'olga.owner', 'Olga Owner', { memberOf: [allStaff], ownerOf: [admins] }),
+      // PIM for Groups: can activate membership of the Global Admins group: privileged.
+      user(d, 'gijs.pimgroup', 'Gijs PIM Group', { memberOf: [allStaff], groupEligibility: [{ groupId: admins, accessId: 'member' }] }),
       // A UPN starting with `$` must be read as /users('$scanner@…') (reference/entra-graph.md).
       user(d, '$scanner', 'Scan to mail'),
     ],

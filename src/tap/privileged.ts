@@ -1,10 +1,11 @@
-import { describeHolding, ROLE_READ_PERMISSION } from '../entra/role-holdings.js';
+import { describeHolding, GROUP_ELIGIBILITY_PERMISSION, ROLE_READ_PERMISSION } from '../entra/role-holdings.js';
 import type { EntraDirectory, EntraUser } from '../entra/port.js';
 import { AppError } from '../errors.js';
 
 /**
  * Refuse by default (DESIGN.md invariant 3): a user who holds or can activate any directory role — active or
- * PIM-eligible, tenant-wide or scoped, built-in or custom, directly or through a group — gets no pass unless the mapping
+ * PIM-eligible, tenant-wide or scoped, built-in or custom, directly or through a group (as member, owner, or PIM for
+ * Groups eligible member or owner) — gets no pass unless the mapping
  * allows privileged accounts; a pass would let whoever holds it sign in and use (or activate) the role. When the roles
  * cannot be established, the answer is also no: any failed read refuses, 404 included (issue 10 #4).
  */
@@ -39,7 +40,7 @@ function roleCheckFailure(error: unknown, upn: string): AppError {
     case 'ENTRA_ACCESS_DENIED':
       return new AppError(
         'ENTRA_ACCESS_DENIED',
-        `${lead} ${cause.detail} The role check needs User.Read.All and ${ROLE_READ_PERMISSION} (admin consent in the customer's tenant).`,
+        `${lead} ${cause.detail} The role check needs User.Read.All, ${ROLE_READ_PERMISSION} and ${GROUP_ELIGIBILITY_PERMISSION} (admin consent in the customer's tenant).`,
         extra,
       );
     case 'ENTRA_NOT_CONFIGURED':
@@ -47,7 +48,7 @@ function roleCheckFailure(error: unknown, upn: string): AppError {
     default:
       return new AppError(
         'ROLE_CHECK_FAILED',
-        `Could not establish whether ${upn} holds a directory role, so no pass was issued: ${cause?.detail ?? 'the role reads failed unexpectedly.'} Try again; if it persists, check the connector's admin consent for ${ROLE_READ_PERMISSION} and User.Read.All in this tenant.`,
+        `Could not establish whether ${upn} holds a directory role, so no pass was issued: ${cause?.detail ?? 'the role reads failed unexpectedly.'} Try again; if it persists, check the connector's admin consent for ${ROLE_READ_PERMISSION}, ${GROUP_ELIGIBILITY_PERMISSION} and User.Read.All in this tenant.`,
         extra,
       );
   }

@@ -1,5 +1,6 @@
 import nock from 'nock';
 import { describe, expect, it } from 'vitest';
+import { describeHolding } from '../../src/entra/role-holdings.js';
 import { GRAPH, TENANT_A, V1, directory, expectAppError, graphError, useNock } from './helpers.js';
 
 useNock();
@@ -16,7 +17,15 @@ const GLOBAL_ADMIN = '62e90394-69f5-4237-9190-012177145e10';
 const MEMBERSHIPS = `${V1}/users/${USER}/transitiveMemberOf`;
 const ASSIGNMENTS = `${V1}/roleManagement/directory/roleAssignments`;
 const ELIGIBILITY = `${V1}/roleManagement/directory/roleEligibilityScheduleInstances`;
+const OWNED = `${V1}/users/${USER}/ownedObjects`;
+const GROUP_PIM = `${V1}/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances`;
 const byPrincipal = (id: string) => ({ $filter: `principalId eq '${id}'`, $expand: 'roleDefinition' });
+const byUser = { $filter: `principalId eq '${USER}'` };
+/** The two reads of the groups a user can reach other than as a member (owner; PIM for Groups), both answering none. */
+const noOtherGroups = () => {
+  nock(GRAPH).get(OWNED).reply(200, { value: [] });
+  nock(GRAPH).get(GROUP_PIM).query(byUser).reply(200, { value: [] });
+};
 
 const group = (id: string, displayName: string, isAssignableToRole: boolean | null) => ({ '@odata.type': '#microsoft.graph.group', id, displayName, isAssignableToRole });
 const role = (displayName: string, roleTemplateId: string) => ({ '@odata.type': '#microsoft.graph.directoryRole', id: `role-${roleTemplateId}`, displayName, roleTemplateId });
@@ -24,8 +33,10 @@ const definition = (displayName: string, isBuiltIn = true, templateId = GLOBAL_A
 const grant = (principalId: string, roleDefinitionId: string, roleDefinition: object, directoryScopeId = '/') => ({ id: `${principalId}-${roleDefinitionId}`, principalId, roleDefinitionId, directoryScopeId, roleDefinition });
 
 /** Graph answering for a user with the given memberships and grants; everything else empty. */
-function answer(opts: { memberships?: object[]; active?: Record<string, object[]>; eligible?: Record<string, object[]> }) {
+function answer(opts: { memberships?: object[]; owned?: object[]; groupPim?: object[]; active?: Record<string, object[]>; eligible?: Record<string, object[]> }) {
   nock(GRAPH).get(MEMBERSHIPS).reply(200, { value: opts.memberships ?? [] });
+  nock(GRAPH).get(OWNED).reply(200, { value: opts.owned ?? [] });
+  nock(GRAPH).get(GROUP_PIM).query(byUser).reply(200, { value: opts.groupPim ?? [] });
   const principals = new Set([USER, ...Object.keys(opts.active ?? {}), ...Object.keys(opts.eligible ?? {})]);
   for (const id of principals) {
     nock(GRAPH).get(ASSIGNMENTS).query(byPrincipal(id)).reply(200, { value: opts.active?.[id] ?? [] });
@@ -45,6 +56,7 @@ describe('role holdings', () => {
       });
     nock(GRAPH).get(ASSIGNMENTS).query(byPrincipal(USER)).reply(200, { value: [] });
     nock(GRAPH).get(ELIGIBILITY).query(byPrincipal(USER)).reply(200, { value: [] });
+    noOtherGroups();
 
     expect(await entra.getRoleHoldings(TENANT_A, USER)).toEqual([]);
     expect(headers[0]).not.toHaveProperty('consistencylevel');
@@ -120,6 +132,7 @@ describe('role holdings', () => {
       .reply(200, { value: [role('Authentication Administrator', 'c4e39bd9-1100-46d3-8c65-fb160da0071f')] });
     nock(GRAPH).get(ASSIGNMENTS).query(byPrincipal(USER)).reply(200, { value: [] });
     nock(GRAPH).get(ELIGIBILITY).query(byPrincipal(USER)).reply(200, { value: [] });
+    noOtherGroups();
 
     expect((await entra.getRoleHoldings(TENANT_A, USER)).map((h) => h.roleName)).toEqual(['Authentication Administrator']);
   });
@@ -129,9 +142,10 @@ describe('role holdings', () => {
     nock(GRAPH).get(MEMBERSHIPS).reply(200, { value: [], '@odata.nextLink': `https://evil.example${MEMBERSHIPS}?$skiptoken=x` });
     nock(GRAPH).get(ASSIGNMENTS).query(byPrincipal(USER)).reply(200, { value: [] });
     nock(GRAPH).get(ELIGIBILITY).query(byPrincipal(USER)).reply(200, { value: [] });
+    noOtherGroups();
 
     await expectAppError(entra.getRoleHoldings(TENANT_A, USER), 'INTERNAL');
-    expect(tokens.calls).toHaveLength(3);
+    expect(tokens.calls).toHaveLength(5);
   });
 
   it('fails on a membership whose type is not stated, rather than guess it is no role', async () => {
@@ -139,6 +153,7 @@ describe('role holdings', () => {
     nock(GRAPH).get(MEMBERSHIPS).reply(200, { value: [{ id: 'x', displayName: 'Global Administrator' }] });
     nock(GRAPH).get(ASSIGNMENTS).query(byPrincipal(USER)).reply(200, { value: [] });
     nock(GRAPH).get(ELIGIBILITY).query(byPrincipal(USER)).reply(200, { value: [] });
+    noOtherGroups();
 
     await expectAppError(entra.getRoleHoldings(TENANT_A, USER), 'INTERNAL');
   });
@@ -150,12 +165,116 @@ describe('role holdings', () => {
   });
 });
 
+describe('groups the user reaches other than as a member (security review: PIM for Groups, owners)', () => {
+  const PIM_GROUP = 'eeeeeeee-0000-4000-8000-000000000005';
+  const pimFor = (groupId: string, accessId: string) => ({ id: `pim-${groupId}`, principalId: USER, groupId, accessId, memberType: 'direct' });
+
+  it('sees a role held by a group the user is PIM-eligible to join (PIM for Groups), and names it so', async () => {
+    const { entra } = directory();
+    answer({
+      groupPim: [pimFor(PIM_GROUP, 'member')],
+      active: { [PIM_GROUP]: [grant(PIM_GROUP, GLOBAL_ADMIN, definition('Global Administrator'))] },
+    });
+
+    const holdings = await entra.getRoleHoldings(TENANT_A, USER);
+    expect(holdings).toEqual([
+      {
+        roleName: 'Global Administrator',
+        roleTemplateId: GLOBAL_ADMIN,
+        customRole: false,
+        assignment: 'active',
+        directoryScopeId: '/',
+        heldVia: { kind: 'group', groupId: PIM_GROUP, groupName: PIM_GROUP, relation: 'eligible-member' },
+      },
+    ]);
+    expect(describeHolding(holdings[0]!)).toContain(`as eligible member of group "${PIM_GROUP}" (PIM for Groups)`);
+    expect(nock.isDone()).toBe(true);
+  });
+
+  it('sees a role a group holds as PIM-eligible when the user is PIM-eligible owner of that group', async () => {
+    const { entra } = directory();
+    answer({
+      groupPim: [pimFor(PIM_GROUP, 'owner')],
+      eligible: { [PIM_GROUP]: [grant(PIM_GROUP, GLOBAL_ADMIN, definition('Global Administrator'))] },
+    });
+
+    const holdings = await entra.getRoleHoldings(TENANT_A, USER);
+    expect(holdings).toEqual([expect.objectContaining({ assignment: 'eligible', heldVia: { kind: 'group', groupId: PIM_GROUP, groupName: PIM_GROUP, relation: 'eligible-owner' } })]);
+  });
+
+  it('sees a role held by a role-assignable group the user owns (an owner can add itself), and names it so', async () => {
+    const { entra } = directory();
+    answer({
+      owned: [group(TIER0, 'Tier 0', true), group(SALES, 'Sales', null), { '@odata.type': '#microsoft.graph.application', id: 'app-1', displayName: 'An app' }],
+      active: { [TIER0]: [grant(TIER0, GLOBAL_ADMIN, definition('Global Administrator'))] },
+    });
+
+    const holdings = await entra.getRoleHoldings(TENANT_A, USER);
+    expect(holdings).toEqual([expect.objectContaining({ roleName: 'Global Administrator', heldVia: { kind: 'group', groupId: TIER0, groupName: 'Tier 0', relation: 'owner' } })]);
+    expect(describeHolding(holdings[0]!)).toContain('as owner of group "Tier 0"');
+    // Neither the ordinary group nor the application was asked about.
+    expect(nock.isDone()).toBe(true);
+  });
+
+  it('reads owned objects without a cast or advanced-query header', async () => {
+    const { entra } = directory();
+    const seen: { path: string; headers: Record<string, unknown> }[] = [];
+    nock(GRAPH).get(MEMBERSHIPS).reply(200, { value: [] });
+    nock(GRAPH)
+      .get(OWNED)
+      .reply(function (path) {
+        seen.push({ path, headers: this.req.headers });
+        return [200, { value: [] }];
+      });
+    nock(GRAPH).get(GROUP_PIM).query(byUser).reply(200, { value: [] });
+    nock(GRAPH).get(ASSIGNMENTS).query(byPrincipal(USER)).reply(200, { value: [] });
+    nock(GRAPH).get(ELIGIBILITY).query(byPrincipal(USER)).reply(200, { value: [] });
+
+    expect(await entra.getRoleHoldings(TENANT_A, USER)).toEqual([]);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.path).not.toContain('microsoft.graph.group');
+    expect(seen[0]!.headers).not.toHaveProperty('consistencylevel');
+  });
+
+  it('fails on a PIM for Groups eligibility of an unknown kind, rather than guess it grants nothing', async () => {
+    const { entra } = directory();
+    answer({ groupPim: [pimFor(PIM_GROUP, 'somethingNew')] });
+    await expectAppError(entra.getRoleHoldings(TENANT_A, USER), 'INTERNAL');
+  });
+
+  it('a tenant without P2 has no PIM for Groups eligibility, unless configured to refuse', async () => {
+    const unlicensed = graphError('AadPremiumLicenseRequired', 'The tenant needs to have Microsoft Entra ID P2 or Microsoft Entra ID Governance license.');
+    const setUp = () => {
+      nock(GRAPH).get(MEMBERSHIPS).reply(200, { value: [] });
+      nock(GRAPH).get(OWNED).reply(200, { value: [] });
+      nock(GRAPH).get(GROUP_PIM).query(byUser).reply(400, unlicensed);
+      nock(GRAPH).get(ASSIGNMENTS).query(byPrincipal(USER)).reply(200, { value: [] });
+      nock(GRAPH).get(ELIGIBILITY).query(byPrincipal(USER)).reply(200, { value: [] });
+    };
+    const { entra, lines } = directory();
+    setUp();
+    expect(await entra.getRoleHoldings(TENANT_A, USER)).toEqual([]);
+    expect(lines.join('\n')).toContain('ENTRA_PIM_UNLICENSED');
+
+    const refusing = directory({ pimUnlicensed: 'refuse' });
+    setUp();
+    await expectAppError(refusing.entra.getRoleHoldings(TENANT_A, USER), 'INTERNAL');
+  });
+});
+
 describe('role reads that fail', () => {
   const reads = [
     ['memberships', () => nock(GRAPH).get(MEMBERSHIPS)],
     ['assignments', () => nock(GRAPH).get(ASSIGNMENTS).query(byPrincipal(USER))],
     ['eligibility', () => nock(GRAPH).get(ELIGIBILITY).query(byPrincipal(USER))],
+    ['owned groups', () => nock(GRAPH).get(OWNED)],
+    ['PIM for Groups eligibility', () => nock(GRAPH).get(GROUP_PIM).query(byUser)],
   ] as const;
+  const permission: Record<string, string> = {
+    memberships: 'User.Read.All',
+    'owned groups': 'User.Read.All',
+    'PIM for Groups eligibility': 'PrivilegedEligibilitySchedule.Read.AzureADGroup',
+  };
   /** Every read answers empty except `failing`, which gets `reply`. */
   const setUp = (failing: string, reply: (scope: nock.Interceptor) => void) => {
     for (const [name, scope] of reads) {
@@ -176,7 +295,7 @@ describe('role reads that fail', () => {
       const { entra } = directory();
       setUp(name, (s) => s.reply(403, graphError('Authorization_RequestDenied', 'Insufficient privileges to complete the operation.')));
       const error = await expectAppError(entra.getRoleHoldings(TENANT_A, USER), 'ENTRA_ACCESS_DENIED');
-      expect(error.detail).toContain(name === 'memberships' ? 'User.Read.All' : 'RoleManagement.Read.Directory');
+      expect(error.detail).toContain(permission[name] ?? 'RoleManagement.Read.Directory');
     });
 
     it(`a 429 from ${name} is retried, then throttled`, async () => {
@@ -202,6 +321,7 @@ describe('a tenant without Entra ID P2', () => {
     nock(GRAPH).get(MEMBERSHIPS).reply(200, { value: [] });
     nock(GRAPH).get(ASSIGNMENTS).query(byPrincipal(USER)).reply(200, { value: [grant(USER, GLOBAL_ADMIN, definition('Global Administrator'))] });
     nock(GRAPH).get(ELIGIBILITY).query(byPrincipal(USER)).reply(400, unlicensed);
+    noOtherGroups();
 
     expect((await entra.getRoleHoldings(TENANT_A, USER)).map((h) => h.roleName)).toEqual(['Global Administrator']);
     expect(lines.join('\n')).toContain('ENTRA_PIM_UNLICENSED');
@@ -212,6 +332,7 @@ describe('a tenant without Entra ID P2', () => {
     nock(GRAPH).get(MEMBERSHIPS).reply(200, { value: [] });
     nock(GRAPH).get(ASSIGNMENTS).query(byPrincipal(USER)).reply(200, { value: [] });
     nock(GRAPH).get(ELIGIBILITY).query(byPrincipal(USER)).reply(400, unlicensed);
+    noOtherGroups();
 
     await expectAppError(entra.getRoleHoldings(TENANT_A, USER), 'INTERNAL');
   });
@@ -221,6 +342,7 @@ describe('a tenant without Entra ID P2', () => {
     nock(GRAPH).get(MEMBERSHIPS).reply(200, { value: [] });
     nock(GRAPH).get(ASSIGNMENTS).query(byPrincipal(USER)).reply(200, { value: [] });
     nock(GRAPH).get(ELIGIBILITY).query(byPrincipal(USER)).reply(400, graphError('BadRequest', 'Invalid filter clause'));
+    noOtherGroups();
 
     await expectAppError(entra.getRoleHoldings(TENANT_A, USER), 'INTERNAL');
   });

@@ -64,6 +64,9 @@ describe('privileged accounts are refused, however the role is held', () => {
     ['ruud.security', /Security Administrator \(eligible \(PIM\), tenant-wide, via group "Contoso Security \(PIM\)"\)/],
     ['marit.scoped', /Helpdesk Administrator \(active, scoped to administrative unit [0-9a-f-]{36}, assigned directly\)/],
     ['joost.custom', /Contoso Password Resetter \(custom role, active, tenant-wide, assigned directly\)/],
+    // Security review: an owner of a role-assignable group can add itself; PIM for Groups can activate membership.
+    ['olga.owner', /Global Administrator \(active, tenant-wide, as owner of group "Contoso Global Admins"\)/],
+    ['gijs.pimgroup', /Global Administrator \(active, tenant-wide, as eligible member of group "[0-9a-f-]{36}" \(PIM for Groups\)\)/],
   ])('refuses %s and names the role and how it is held', async (local, how) => {
     const error = await refusal(`${local}@contoso.example`);
     expect(error.code).toBe('USER_PRIVILEGED');
@@ -114,7 +117,7 @@ describe('with the least permissions', () => {
   it('still finds group-held roles when memberships come back with limited information (no GroupMember.Read.All)', async () => {
     const contoso = graph.state.tenant(TENANT_IDS.contoso)!;
     const before = contoso.grantedPermissions;
-    contoso.grantedPermissions = ['User.Read.All', 'RoleManagement.Read.Directory', 'Policy.Read.AuthenticationMethod', 'Organization.Read.All', 'UserAuthenticationMethod.ReadWrite.All'];
+    contoso.grantedPermissions = ['User.Read.All', 'RoleManagement.Read.Directory', 'PrivilegedEligibilitySchedule.Read.AzureADGroup', 'Policy.Read.AuthenticationMethod', 'Organization.Read.All', 'UserAuthenticationMethod.ReadWrite.All'];
     try {
       const group = contoso.groups.find((g) => g.displayName === 'Contoso Security (PIM)')!;
       const error = await refusal('ruud.security@contoso.example');

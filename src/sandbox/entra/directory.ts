@@ -17,6 +17,8 @@ const READ_USERS = ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All',
 const READ_MEMBERSHIPS = [...READ_USERS, 'GroupMember.Read.All'];
 /** rbacapplication-list-roleassignments.md (directory provider). */
 const READ_ROLE_ASSIGNMENTS = ['RoleManagement.Read.Directory', 'RoleManagement.Read.All', 'Directory.Read.All', 'RoleManagement.ReadWrite.Directory', 'Directory.ReadWrite.All'];
+/** privilegedaccessgroup-list-eligibilityscheduleinstances.md: PIM for Groups has permissions of its own. */
+const READ_GROUP_ELIGIBILITY = ['PrivilegedEligibilitySchedule.Read.AzureADGroup', 'PrivilegedEligibilitySchedule.ReadWrite.AzureADGroup'];
 /** PIM reads: Directory.Read.All does not cover them. */
 const READ_ELIGIBILITY = ['RoleManagement.Read.Directory', 'RoleManagement.Read.All', 'RoleManagement.ReadWrite.Directory', 'RoleEligibilitySchedule.Read.Directory', 'RoleEligibilitySchedule.ReadWrite.Directory'];
 const PAGE_MAX = 300;
@@ -182,6 +184,55 @@ export function directoryRoutes(state: EntraState, graphOrigin: () => string): H
       ...(page.next ? { '@odata.nextLink': page.next } : {}),
     });
   };
+
+  // Objects the user owns (groups only here). Like transitiveMemberOf: $filter, $search and $orderby are advanced
+  // queries, and an object type the app may not read comes back with @odata.type and id only. A cast is not routed
+  // (404): the connector never sends one.
+  app.get('/v1.0/users/:id/ownedObjects', requirePermission(...READ_USERS), (c) => {
+    const query = odataQuery(c, ['$select', '$top', '$count', '$filter', '$search', '$orderby', '$skiptoken']);
+    if ('error' in query) return query.error;
+    const advanced = ['$filter', '$search', '$orderby', '$count'].find((o) => query.get(o) !== undefined);
+    if (advanced) return graphError(c, 400, 'Request_UnsupportedQuery', `The sandbox does not evaluate ${advanced} on ownedObjects (an advanced query).`);
+    const found = findUser(c, state);
+    if ('error' in found) return found.error;
+    const tenant = c.get('tenant');
+    const granted = tenant.grantedPermissions;
+    const readable = !granted || ['GroupMember.Read.All', 'Group.Read.All', 'Group.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'].some((p) => granted.includes(p));
+    const owned = tenant.groups
+      .filter((g) => found.user.ownerOf?.includes(g.id))
+      .map((g) => groupJson(g))
+      .map((o) => (readable ? o : Object.fromEntries(Object.entries(o).map(([k, v]) => [k, k === '@odata.type' || k === 'id' ? v : null]))));
+    const page = pageOf(c, query, owned, 100, 999);
+    if ('error' in page) return page.error;
+    return c.json({
+      '@odata.context': `${graphOrigin()}/v1.0/$metadata#directoryObjects`,
+      value: page.value.map((o) => selectProps(o, query.get('$select'))),
+      ...(page.next ? { '@odata.nextLink': page.next } : {}),
+    });
+  });
+
+  // PIM for Groups: the groups whose membership or ownership a principal can activate. Graph requires a $filter on
+  // principalId or groupId; needs P2 like role eligibility.
+  app.get('/v1.0/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances', requirePermission(...READ_GROUP_ELIGIBILITY), (c) => {
+    const tenant = c.get('tenant');
+    if (tenant.pimLicensed === false) {
+      return graphError(c, 400, 'AadPremiumLicenseRequired', 'The tenant needs to have Microsoft Entra ID P2 or Microsoft Entra ID Governance license.');
+    }
+    const query = odataQuery(c, ['$filter', '$select']);
+    if ('error' in query) return query.error;
+    const m = /^\s*(principalId|groupId)\s+eq\s+'([^']*)'\s*$/i.exec(query.get('$filter') ?? '');
+    if (!m) return graphError(c, 400, 'BadRequest', 'Filter on principalId or groupId (eq) is required.');
+    const [, field, wanted] = [m[0], m[1]!.toLowerCase(), m[2]!.toLowerCase()];
+    const start = new Date(state.clock().getTime() - 30 * 24 * 3_600_000).toISOString();
+    const value = tenant.users
+      .flatMap((u) => (u.groupEligibility ?? []).map((e) => ({ principalId: u.id, groupId: e.groupId, accessId: e.accessId })))
+      .filter((e) => (field === 'principalid' ? e.principalId : e.groupId).toLowerCase() === wanted)
+      .map((e) => {
+        const id = stableGuid(`${e.principalId}/${e.groupId}/${e.accessId}/group-eligible`);
+        return { id, principalId: e.principalId, groupId: e.groupId, accessId: e.accessId, memberType: 'direct', eligibilityScheduleId: id, startDateTime: start, endDateTime: null };
+      });
+    return c.json({ '@odata.context': `${graphOrigin()}/v1.0/$metadata#identityGovernance/privilegedAccess/group/eligibilityScheduleInstances`, value: value.map((o) => selectProps(o, query.get('$select'))) });
+  });
 
   // Active assignments at any scope, for one principal (user or role-assignable group) per $filter.
   app.get('/v1.0/roleManagement/directory/roleAssignments', requirePermission(...READ_ROLE_ASSIGNMENTS), (c) => {

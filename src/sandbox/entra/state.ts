@@ -39,6 +39,10 @@ export interface EntraUser {
   userType: 'Member' | 'Guest';
   /** Group ids (direct membership). */
   memberOf?: string[];
+  /** Group ids the user owns (`/users/{id}/ownedObjects`): an owner can add itself as a member. */
+  ownerOf?: string[];
+  /** PIM for Groups: membership or ownership of a group the user can activate. Needs P2, like role eligibility. */
+  groupEligibility?: { groupId: string; accessId: 'member' | 'owner' }[];
   /** Role template ids assigned to the user directly: active and tenant-wide. */
   directRoles?: string[];
   /** Any other way of holding a role directly: eligible, scoped to an administrative unit, custom. */
