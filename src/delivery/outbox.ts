@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { asc, desc, eq, gt, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, isNotNull, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/index.js';
 import { issuances, noteDeadLetters, noteOutbox, type NoteDeadLetterRow, type NoteOutboxRow } from '../db/schema.js';
 import type { PsaKind } from '../domain.js';
@@ -43,6 +43,14 @@ export interface NoteOutbox {
   resumeAfterRestart(): number;
   /** Throws SealError when rows exist and this key opens none of them (checked at start-up). */
   verifyKey(): void;
+  /**
+   * The pass of this issuance ended (revoked, cancelled, replaced) while its pass note still waits: the note leaves
+   * the outbox with its sealed body and is kept as a dead letter (state revoked, with the reason), so the dead pass is
+   * never written to a ticket. Synchronous, to run inside the revocation's transaction. True when a waiting note was
+   * discarded before any attempt of it had reached the PSA (nobody received the pass), false when there was none or an
+   * attempt was in flight.
+   */
+  discardPassNotes(issuanceId: string, reason: string): boolean;
   /** Notes given up on, newest first (what, where, why — never the note). */
   deadLetters(limit: number): NoteDeadLetterRow[];
   deadLetterCount(): number;
@@ -130,9 +138,32 @@ export function createNoteOutbox(deps: OutboxDeps): NoteOutbox {
     return 'failed';
   };
 
+  /** A row holding a pass (whatever its kind column says, as in giveUp). */
+  const holdsPass = or(eq(noteOutbox.kind, 'pass'), isNotNull(noteOutbox.graphMethodId));
+
+  /** Drops the waiting pass notes of an issuance as dead letters (body erased); how many, and whether one was in flight. */
+  const discardPassNotes = (issuanceId: string, reason: string) =>
+    db.transaction(() => {
+      const rows = db.select().from(noteOutbox).where(and(eq(noteOutbox.issuanceId, issuanceId), holdsPass)).all();
+      for (const row of rows) keepAsDeadLetter(row, 'revoked', reason);
+      if (rows.length > 0) setNoteStatus(issuanceId, { noteStatus: 'failed' });
+      return { discarded: rows.length, inFlight: rows.some((r) => inFlight.has(r.id)) };
+    });
+
+  /** The pass this row holds already ended (a path that did not discard its note, or a race with the revocation). */
+  const passEnded = (row: NoteOutboxRow): boolean => {
+    if (!row.issuanceId || (row.kind !== 'pass' && !row.graphMethodId)) return false;
+    return Boolean(db.select({ endedAt: issuances.endedAt }).from(issuances).where(eq(issuances.id, row.issuanceId)).get()?.endedAt);
+  };
+
   const attempt = async (row: NoteOutboxRow): Promise<DeliveryResult> => {
     const connector = deps.connectors[row.psa];
     const pastDeadline = now().toISOString() >= row.deadlineAt;
+    if (passEnded(row)) {
+      discardPassNotes(row.issuanceId!, 'pass ended before its note was written');
+      logger.warn({ outboxId: row.id, issuanceId: row.issuanceId, psa: row.psa, ticketId: row.ticketId }, 'pass note discarded: the pass already ended');
+      return 'revoked';
+    }
     try {
       if (pastDeadline) return await giveUp(row, row.lastError ?? 'deadline passed');
       if (!connector) throw new AppError('PSA_NOT_ENABLED');
@@ -190,6 +221,11 @@ export function createNoteOutbox(deps: OutboxDeps): NoteOutbox {
       return id;
     },
     deliver,
+    discardPassNotes(issuanceId, reason) {
+      const { discarded, inFlight: sending } = discardPassNotes(issuanceId, reason);
+      if (discarded > 0) logger.info({ issuanceId, discarded, reason }, 'waiting pass note discarded: the pass ended');
+      return discarded > 0 && !sending;
+    },
     async deliverDue() {
       const due = db
         .select({ id: noteOutbox.id })

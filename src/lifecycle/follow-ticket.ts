@@ -113,6 +113,8 @@ export function createTicketFollower(deps: TicketFollowerDeps) {
           : `The ticket moved from the company ${change.from} to ${change.to}: the pass was revoked before it started.`;
     const code = change.kind === 'start-date' ? 'START_DATE_CHANGED' : change.kind === 'user' ? 'USER_CHANGED' : 'COMPANY_CHANGED';
     deps.transaction(() => {
+      // A pass note still waiting for the PSA would hand out the dead pass later: it goes with the pass.
+      deps.outbox.discardPassNotes(pass.id, `pass revoked before its note was written (${code})`);
       deps.passes.record({ pass, event: sameUser ? 'rescheduled' : 'revoked', code, detail, requestedBy: FOLLOWER_REQUESTED_BY, trigger: 'poller', endsPass: true });
       // Not `issued` any more, and still followed: if the process stops here, the next look handles the new inputs
       // (the fingerprint differs) even though the ticket has left the onboarding queue.
@@ -141,6 +143,7 @@ export function createTicketFollower(deps: TicketFollowerDeps) {
     const noteId = deps.transaction(() => {
       const detail = `The ticket moved to the cancelled status "${status}".`;
       for (const pass of live) {
+        deps.outbox.discardPassNotes(pass.id, 'pass revoked before its note was written (ONBOARDING_CANCELLED)');
         deps.passes.record({ pass, event: 'cancelled', code: 'ONBOARDING_CANCELLED', detail: `${detail} The pass was revoked.`, requestedBy: FOLLOWER_REQUESTED_BY, trigger: 'poller', endsPass: true });
       }
       if (pending) {

@@ -73,21 +73,25 @@ export function createPassRevocation(deps: PassRevocationDeps): PassRevocation {
       if (pass.tenantId && pass.userObjectId && pass.graphMethodId) await deps.entra!.deleteTap(pass.tenantId, pass.userObjectId, pass.graphMethodId);
     }
     const zone = deps.mappings.get(psa, (live[0] ?? pending)?.companyId ?? '')?.timeZone ?? deps.config.tap.defaultTimeZone;
-    const note = passRevokedNote({
-      userPrincipalNames: [...new Set([...live.map((p) => p.userPrincipalName ?? ''), ...(pending ? [pending.userPrincipalName] : [])].filter(Boolean))],
-      passes: live.map((p) => ({ startAt: new Date(p.startAt ?? 0), expiresAt: new Date(p.expiresAt ?? 0) })),
-      droppedFrom: pending ? new Date(pending.startAt) : undefined,
-      revokedBy: request.requestedBy,
-      timeZone: zone,
-    });
-    // The audit rows, the end of each pass, the dropped schedule and the note commit together: a crash before this
-    // repeats only the (harmless) DELETEs; after it, nothing is repeated and the outbox writes the note.
+    // The audit rows, the end of each pass, the discarded pass notes, the dropped schedule and the note commit
+    // together: a crash before this repeats only the (harmless) DELETEs; after it, nothing is repeated and the outbox
+    // writes the revoke note — never a pass note still waiting (e.g. the PSA was down), which would hand out a dead pass.
     const noteId = deps.transaction(() => {
+      let neverDelivered = false;
       for (const pass of live) {
+        if (deps.outbox.discardPassNotes(pass.id, 'pass revoked before its note was written')) neverDelivered = true;
         deps.passes.record({ pass, event: 'revoked', code: 'REVOKED_FROM_TICKET', detail: `Revoked from the ticket by ${request.requestedBy}.`, requestedBy: request.requestedBy, trigger: request.trigger, endsPass: true });
       }
       if (pending) deps.store.finish(pending.id, 'cancelled', deps.now(), `revoked by ${request.requestedBy}`.slice(0, 200));
       deps.store.stopWatching(psa, ticketId, deps.now());
+      const note = passRevokedNote({
+        userPrincipalNames: [...new Set([...live.map((p) => p.userPrincipalName ?? ''), ...(pending ? [pending.userPrincipalName] : [])].filter(Boolean))],
+        passes: live.map((p) => ({ startAt: new Date(p.startAt ?? 0), expiresAt: new Date(p.expiresAt ?? 0) })),
+        droppedFrom: pending ? new Date(pending.startAt) : undefined,
+        revokedBy: request.requestedBy,
+        timeZone: zone,
+        neverDelivered,
+      });
       return deps.outbox.enqueue({ psa, ticketId, kind: 'info', note, deadlineAt: new Date(deps.now().getTime() + deps.config.tap.noteDeliveryDeadlineMinutes * 60_000) });
     });
     deps.logger.info({ psa, ticketId, revoked: live.map((p) => p.id), droppedSchedule: pending?.id, trigger: request.trigger }, 'passes revoked from the ticket');

@@ -208,7 +208,15 @@ export interface RevokedPassSummary {
 }
 
 /** A technician revoked the ticket's passes (DELETE …/tap or the hosted page's "Revoke pass"). */
-export function passRevokedNote(ctx: { userPrincipalNames: string[]; passes: RevokedPassSummary[]; droppedFrom?: Date | undefined; revokedBy: string; timeZone: string }): PrivateNote {
+export function passRevokedNote(ctx: {
+  userPrincipalNames: string[];
+  passes: RevokedPassSummary[];
+  droppedFrom?: Date | undefined;
+  revokedBy: string;
+  timeZone: string;
+  /** The pass note was still waiting (the PSA could not be reached) and was discarded: nobody received the pass. */
+  neverDelivered?: boolean | undefined;
+}): PrivateNote {
   return render({
     title: `Temporary Access Pass revoked for ${ctx.userPrincipalNames.join(', ')}`,
     rows: [
@@ -216,7 +224,10 @@ export function passRevokedNote(ctx: { userPrincipalNames: string[]; passes: Rev
       ...(ctx.droppedFrom ? [['Scheduled pass dropped, due from', when(ctx.droppedFrom, ctx.timeZone)] as [string, string]] : []),
       ['Revoked by', ctx.revokedBy],
     ],
-    paragraphs: ['The pass no longer works. Press "Issue TAP" on this ticket to issue a new one.'],
+    paragraphs: [
+      ...(ctx.neverDelivered ? ['The pass note was never written to this ticket (the PSA had not accepted it yet) and has been discarded: nobody received the pass.'] : []),
+      'The pass no longer works. Press "Issue TAP" on this ticket to issue a new one.',
+    ],
   });
 }
 
