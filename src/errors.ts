@@ -11,6 +11,8 @@ export const ERROR_CATALOGUE = {
   NOT_FOUND: { status: 404, title: 'Not found', explain: 'There is nothing at this address.' },
   PSA_NOT_ENABLED: { status: 404, title: 'PSA not enabled', explain: 'This PSA is not configured on the connector; set its variables and restart.' },
   TICKET_NOT_FOUND: { status: 404, title: 'Ticket not found', explain: 'The PSA says this ticket does not exist, or the connector\'s API member cannot see it.' },
+  TICKET_ACCESS_DENIED: { status: 403, title: 'Ticket not open to you', explain: 'ConnectWise says your member cannot open this ticket, so the connector will not issue or revoke a pass for it; ask someone who can open the ticket in ConnectWise.' },
+  TICKET_ACCESS_UNVERIFIED: { status: 502, title: 'Ticket access not confirmed', explain: 'ConnectWise did not confirm that you may open this ticket, so nothing was done; reload the ticket in ConnectWise (or sign in again) and retry.' },
   NO_LIVE_PASS: { status: 404, title: 'No live pass', explain: 'The connector issued no pass for this ticket that is still live, so there is nothing to revoke.' },
   // refusals (a private note says the same)
   COMPANY_NOT_MAPPED: { status: 409, title: 'Company not mapped', explain: 'This ticket\'s company is not mapped to a Microsoft 365 tenant; an admin must map it on the connector\'s Companies page.' },

@@ -99,4 +99,10 @@ export interface VerifiedHostedMember {
 export interface HostedMemberVerifier {
   /** The member as ConnectWise knows them, or null when ConnectWise does not accept the claim. */
   verify(claim: HostedMemberClaim): Promise<VerifiedHostedMember | null>;
+  /**
+   * Whether ConnectWise lets this member (their own cookies, not the connector's API member) open ticket `ticketId`:
+   * true on a 200 naming that ticket, false when ConnectWise answers 403 or 404. Anything else throws (fail closed):
+   * TICKET_ACCESS_UNVERIFIED, or the upstream error when ConnectWise is down or throttling.
+   */
+  canOpenTicket(claim: HostedMemberClaim, ticketId: string): Promise<boolean>;
 }

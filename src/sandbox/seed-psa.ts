@@ -72,7 +72,7 @@ export function defaultConnectWise(t: SeedClock): ConnectWiseSeed {
     members: [
       { id: 170, identifier: 'tapconnector', firstName: 'TAP', lastName: 'Connector', officeEmail: 'tapconnector@tailspin-msp.example', memberHash: randomString(32, 'abcdef0123456789') },
       { id: 155, identifier: 'jsmith', firstName: 'Jo', lastName: 'Smith', officeEmail: 'jo.smith@tailspin-msp.example', memberHash: randomString(32, 'abcdef0123456789') },
-      { id: 156, identifier: 'mdevries', firstName: 'Maarten', lastName: 'de Vries', officeEmail: 'maarten.devries@tailspin-msp.example', memberHash: randomString(32, 'abcdef0123456789') },
+      { id: 156, identifier: 'mdevries', firstName: 'Maarten', lastName: 'de Vries', officeEmail: 'maarten.devries@tailspin-msp.example', memberHash: randomString(32, 'abcdef0123456789'), boardIds: [1] }, // Service Desk only: a member who cannot open the Onboarding tickets
     ],
     boards: [
       {

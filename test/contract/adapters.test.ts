@@ -158,8 +158,18 @@ describe('ConnectWise hosted member check', () => {
     sandbox.connectwise.faults.add({ path: /\/system\//, status: 503, times: 10 });
     await verifier.verify(claim).catch((e: unknown) => e);
     sandbox.connectwise.faults.clear();
+    // May this member open the ticket (their own cookies): the seeded technician sees every board; mdevries only the
+    // Service Desk board, so ConnectWise refuses him an Onboarding ticket.
+    const tickets = sandbox.connectwise.state.ticketList();
+    const onboarding = String(tickets.find((t) => (t.board as { id: number }).id === 23)!.id);
+    expect(await verifier.canOpenTicket(claim, onboarding)).toBe(true);
+    const mdevries = sandbox.connectwise.state.member('mdevries')!;
+    const lowPrivilege = { ...claim, memberId: 'mdevries', memberHash: mdevries.memberHash, memberContext: sandbox.connectwise.state.memberContext(mdevries) };
+    expect(await verifier.canOpenTicket(lowPrivilege, onboarding)).toBe(false);
+    expect(await verifier.canOpenTicket(claim, '999999')).toBe(false);
+    await expect(verifier.canOpenTicket({ ...claim, memberHash: 'not-the-hash' }, onboarding)).rejects.toMatchObject({ code: 'TICKET_ACCESS_UNVERIFIED' });
     const sent = recordedSince(mark);
-    expect(sent.length).toBeGreaterThanOrEqual(3);
+    expect(sent.length).toBeGreaterThanOrEqual(7);
     expectAllDescribed(sent);
   });
 });

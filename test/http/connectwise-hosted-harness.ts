@@ -27,6 +27,12 @@ export class FakeMemberVerifier implements HostedMemberVerifier {
   inFlight = 0;
   maxInFlight = 0;
 
+  /** Tickets ConnectWise refuses to show the member (GET /service/tickets/{id} with their cookies: 403/404). */
+  hiddenTickets = new Set<string>();
+  /** Thrown by the ticket-access check instead of answering (e.g. TICKET_ACCESS_UNVERIFIED). */
+  ticketFailure: AppError | undefined;
+  ticketChecks: { memberId: string; ticketId: string }[] = [];
+
   accept(memberId: string, memberHash: string): this {
     this.accepted.set(memberId, memberHash);
     return this;
@@ -43,6 +49,14 @@ export class FakeMemberVerifier implements HostedMemberVerifier {
     } finally {
       this.inFlight -= 1;
     }
+  }
+
+  async canOpenTicket(claim: HostedMemberClaim, ticketId: string) {
+    this.ticketChecks.push({ memberId: claim.memberId, ticketId });
+    if (this.ticketFailure) throw this.ticketFailure;
+    // Only a claim ConnectWise would accept can read anything with the member's cookies.
+    if (this.accepted.get(claim.memberId) !== claim.memberHash) throw new AppError('TICKET_ACCESS_UNVERIFIED');
+    return !this.hiddenTickets.has(ticketId);
   }
 }
 

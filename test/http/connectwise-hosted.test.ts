@@ -359,6 +359,53 @@ describe('POST /psa/connectwise/hosted/revoke', () => {
   });
 });
 
+// Security review: ConnectWise confirmed WHO the member is, but any member could name any ticket in ?id= and act on it.
+describe('a ticket the member cannot open in ConnectWise', () => {
+  it('starts no session for it: 403 TICKET_ACCESS_DENIED, no tokens, and the ticket is not read with the API member', async () => {
+    h.members.hiddenTickets.add('200');
+    const res = await h.startSession({ ticketId: '200' });
+    expect(res.status).toBe(403);
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({ code: 'TICKET_ACCESS_DENIED', detail: expect.stringContaining('cannot open ticket 200') });
+    expect(body).not.toHaveProperty('sessionToken');
+    expect(body).not.toHaveProperty('actionToken');
+    expect(h.members.ticketChecks).toEqual([{ memberId: 'jsmith', ticketId: '200' }]);
+    expect(h.base.psa.connectwise.getTicketCalls).toBe(0);
+    expect(h.tickets.calls).toEqual([]);
+  });
+
+  it('checks the very ticket of the session, for the member ConnectWise confirmed', async () => {
+    await h.session('100');
+    expect(h.members.ticketChecks).toEqual([{ memberId: 'jsmith', ticketId: '100' }]);
+  });
+
+  it('fails closed when ConnectWise cannot say: no session', async () => {
+    h.members.ticketFailure = new AppError('TICKET_ACCESS_UNVERIFIED');
+    const res = await h.startSession({ ticketId: '100' });
+    expect(res.status).toBe(502);
+    expect(await res.json()).toMatchObject({ code: 'TICKET_ACCESS_UNVERIFIED' });
+    expect(h.base.psa.connectwise.getTicketCalls).toBe(0);
+  });
+
+  it('checks again on every action: access taken away after the session started means no issue or revoke token', async () => {
+    const session = await h.session('100');
+    h.members.hiddenTickets.add('100');
+    for (const action of ['issue', 'revoke']) {
+      const res = await h.requestAction(session, { action });
+      expect(res.status, action).toBe(403);
+      const body = (await res.json()) as Record<string, unknown>;
+      expect(body, action).toMatchObject({ code: 'TICKET_ACCESS_DENIED' });
+      expect(body, action).not.toHaveProperty('actionToken');
+    }
+    expect(h.members.ticketChecks.map((c) => c.ticketId)).toEqual(['100', '100', '100']);
+    h.members.ticketFailure = new AppError('TICKET_ACCESS_UNVERIFIED');
+    h.members.hiddenTickets.clear();
+    expect((await h.requestAction(session, { action: 'issue' })).status).toBe(502);
+    expect(h.tickets.calls).toEqual([]);
+    expect(h.revocations.calls).toEqual([]);
+  });
+});
+
 describe('the page\'s script, run against the app in a minimal browser', () => {
   const CW_ORIGIN = 'https://na.myconnectwise.net';
   const authReply = (overrides: Record<string, unknown> = {}) =>

@@ -102,3 +102,61 @@ describe('ConnectWise hosted member check, codebase', () => {
     expect(await members.verify(claim)).toEqual({ memberId: 'jsmith', memberIdentifier: 'jsmith' });
   });
 });
+
+// Security review: the member check proved WHO the member is, never that they may open the ticket named in ?id=.
+describe('ConnectWise hosted member check, may this member open the ticket', () => {
+  const TICKET = '/v2025_1/apis/3.0/service/tickets/4711';
+
+  it('reads GET /service/tickets/{id}?fields=id with the member cookies and clientId, never the API keys, and allows only a 200 naming that ticket', async () => {
+    const members = connector();
+    let headers: Record<string, string | string[] | undefined> = {};
+    nock(CW_SITE)
+      .get(TICKET)
+      .query({ fields: 'id' })
+      .reply(function () {
+        headers = this.req.headers;
+        return [200, { id: 4711 }];
+      });
+
+    expect(await members.canOpenTicket(claim, '4711')).toBe(true);
+    expect(headers.cookie).toBe('companyName=contoso; memberId=jsmith; memberHash=h4sh+/Value==; memberContext=web');
+    expect(headers.clientid).toBe('0b3c1f7e-2a6d-4c1b-9e8f-112233445566');
+    expect(headers.authorization).toBeUndefined();
+  });
+
+  it('says no when ConnectWise answers 403 or 404 to the member', async () => {
+    for (const status of [403, 404]) {
+      const members = connector();
+      nock(CW_SITE).get(TICKET).query(true).reply(status, { code: 'Forbidden', message: 'no' });
+      expect(await members.canOpenTicket(claim, '4711'), String(status)).toBe(false);
+    }
+  });
+
+  it('fails closed as "could not verify" on 401, a redirect, a 200 naming another ticket or none, and an unreadable body', async () => {
+    const answers: [number, unknown, Record<string, string>?][] = [
+      [401, { code: 'Unauthorized' }],
+      [302, '', { Location: `${CW_SITE}/login` }],
+      [200, { id: 4712 }],
+      [200, {}],
+      [200, 'not json'],
+    ];
+    for (const [status, body, headers] of answers) {
+      const members = connector();
+      nock(CW_SITE).get(TICKET).query(true).reply(status, body as never, headers);
+      expect((await failure(members.canOpenTicket(claim, '4711'))).code, `${status} ${JSON.stringify(body)}`).toBe('TICKET_ACCESS_UNVERIFIED');
+    }
+  });
+
+  it('reports ConnectWise being down as such (still no access)', async () => {
+    const members = connector();
+    nock(CW_SITE).get(TICKET).query(true).times(5).reply(503, 'down');
+    expect((await failure(members.canOpenTicket(claim, '4711'))).code).toBe('UPSTREAM_UNAVAILABLE');
+  });
+
+  it('asks nothing for a claim that could not be sent as cookies, another company, or a ticket id that is not a number', async () => {
+    const members = connector();
+    for (const [c, id] of [[{ ...claim, memberHash: 'h; memberId=admin' }, '4711'], [{ ...claim, companyId: 'othermsp' }, '4711'], [claim, '../4711'], [claim, '0']] as const) {
+      expect((await failure(members.canOpenTicket(c, id))).code).toBe('TICKET_ACCESS_UNVERIFIED');
+    }
+  });
+});

@@ -72,6 +72,37 @@ describe('ConnectWise: discovery and authentication', () => {
     expect(noClientId.status).toBe(401);
   });
 
+  // Security review: the hosted page asks ConnectWise, with the member's own cookies, whether they may open the ticket.
+  it('lets the member cookies read GET /service/tickets/{id} (with fields) only for tickets on the member\'s boards: 403 otherwise', async () => {
+    const onboarding = sb.connectwise.state.ticketList().find((t) => (t.board as { id: number }).id === 23)!;
+    const serviceDesk = sb.connectwise.state.ticketList().find((t) => (t.board as { id: number }).id === 1)!;
+    // The seeded demo technician sees every board.
+    const open = await asMember(`/service/tickets/${onboarding.id}?fields=id`, memberCookies());
+    expect(open.status).toBe(200);
+    expect(await open.json()).toEqual({ id: onboarding.id });
+    // mdevries is seeded with the Service Desk board only.
+    const mdevries = sb.connectwise.state.member('mdevries')!;
+    const asMdevries = memberCookies({ memberId: 'mdevries', memberHash: mdevries.memberHash, memberContext: sb.connectwise.state.memberContext(mdevries) });
+    expect((await asMember(`/service/tickets/${serviceDesk.id}?fields=id`, asMdevries)).status).toBe(200);
+    expect((await asMember(`/service/tickets/${onboarding.id}?fields=id`, asMdevries)).status).toBe(403);
+    expect((await asMember('/service/tickets/999999?fields=id', memberCookies())).status).toBe(404);
+    // A forged cookie reads nothing.
+    expect((await asMember(`/service/tickets/${serviceDesk.id}`, memberCookies({ memberHash: '0'.repeat(32) }))).status).toBe(401);
+  });
+
+  it('gives the member cookies nothing else: no ticket list, notes, or writes', async () => {
+    const ticket = sb.connectwise.state.ticketList()[0]!;
+    for (const path of ['/service/tickets', `/service/tickets/${ticket.id}/notes`, '/company/companies']) {
+      expect((await asMember(path, memberCookies())).status, path).toBe(401);
+    }
+    const patch = await fetch(`${cw.base}/service/tickets/${ticket.id}`, {
+      method: 'PATCH',
+      headers: { clientId: cw.headers.clientId, Accept: cw.headers.Accept, Cookie: memberCookies(), 'content-type': 'application/json' },
+      body: JSON.stringify([{ op: 'replace', path: 'summary', value: 'x' }]),
+    });
+    expect(patch.status).toBe(401);
+  });
+
   it('answers for the API member when the call carries API keys, whatever cookies come with it', async () => {
     const res = await asMember('/system/myMembers/info', memberCookies(), { Authorization: cw.headers.Authorization });
     expect(res.status).toBe(200);

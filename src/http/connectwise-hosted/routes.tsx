@@ -11,7 +11,7 @@ import type { Services } from '../../services.js';
 import { readJsonBody } from '../validate.js';
 import { createHostedActionTokens } from './action-token.js';
 import { hostedResult, revokeAnswer, ticketPreview } from './answers.js';
-import { createHostedMemberGate, memberClaimShape } from './member-gate.js';
+import { createHostedMemberGate, memberClaimShape, type MemberClaimBody } from './member-gate.js';
 import { frameAncestorSources, HostedPage, hostedPageCsp } from './page.js';
 import { createHostedSessionTokens } from './session-token.js';
 
@@ -23,8 +23,9 @@ import { createHostedSessionTokens } from './session-token.js';
  *   POST /psa/connectwise/hosted/action         session + CSRF + a fresh member claim → verified with CW → action token
  *   POST /psa/connectwise/hosted/tap            session + CSRF + action token → issue for the session's ticket
  *   POST /psa/connectwise/hosted/revoke         session + CSRF + revoke action token → revoke the ticket's live passes
- * The browser's word about the member is never trusted: ConnectWise itself confirms it (HostedMemberVerifier), and
- * every issue or revoke needs a single-use action token minted right after such a confirmation (action-token.ts).
+ * The browser's word about the member is never trusted: ConnectWise itself confirms it (HostedMemberVerifier), then
+ * confirms that this member may open the ticket (read with their own cookies; session and every action), and every issue
+ * or revoke needs a single-use action token minted right after such confirmations (action-token.ts).
  */
 
 export const HOSTED_PAGE_PATH = '/psa/connectwise/hosted';
@@ -82,6 +83,8 @@ export function connectwiseHostedRoutes(services: Services) {
   app.post(`${HOSTED_PAGE_PATH}/session`, limitBody, async (c) => {
     const cw = connectWiseParts(services);
     const { body, member } = await gate.confirm(c, () => readJsonBody(c, sessionBody));
+    // Before the connector's API member reads anything: may THIS member open the ticket in ConnectWise?
+    await requireTicketAccess(cw.members, body, body.ticketId);
     const ticket = await cw.connector.getTicket(body.ticketId);
     if (!ticket) throw new AppError('TICKET_NOT_FOUND', `Ticket ${body.ticketId} was not found in ConnectWise, or the connector's API member cannot see it.`);
     const now = services.now();
@@ -99,7 +102,7 @@ export function connectwiseHostedRoutes(services: Services) {
   });
 
   app.post(`${HOSTED_PAGE_PATH}/action`, limitBody, async (c) => {
-    connectWiseParts(services);
+    const cw = connectWiseParts(services);
     const session = sessionOf(c);
     const { body, member } = await gate.confirm(c, () => readJsonBody(c, actionBody));
     // The same person as the session's (ConnectWise member identifiers are case-insensitive).
@@ -107,6 +110,8 @@ export function connectwiseHostedRoutes(services: Services) {
       services.logger.warn({ ticketId: session.ticketId }, 'hosted action refused: another member than the session\'s');
       throw new AppError('UNAUTHORIZED', 'ConnectWise confirmed another member than the one this session was started for; reload the ticket.');
     }
+    // Again for every action: access taken away in ConnectWise since the session started counts.
+    await requireTicketAccess(cw.members, body, session.ticketId);
     c.header('Cache-Control', 'no-store');
     return c.json({ actionToken: actions.mint(session, body.action, services.now()), action: body.action });
   });
@@ -145,6 +150,21 @@ export function connectwiseHostedRoutes(services: Services) {
     const timeZone = services.mappings.get('connectwise', session.companyId)?.timeZone ?? services.config.tap.defaultTimeZone;
     return c.json(revokeAnswer(result, timeZone), 200);
   });
+
+  /**
+   * Proceeds only when ConnectWise lets the member (their own cookies) open the ticket: the member check says who they
+   * are, not what they may see, and `?id=` is the browser's word. ConnectWise being unsure throws (fail closed).
+   */
+  async function requireTicketAccess(members: HostedMemberVerifier, claim: MemberClaimBody, ticketId: string): Promise<void> {
+    const allowed = await members.canOpenTicket(
+      { companyId: claim.companyid, memberId: claim.memberid, memberHash: claim.memberHash, memberContext: claim.memberContext },
+      ticketId,
+    );
+    if (!allowed) {
+      services.logger.warn({ ticketId, memberId: claim.memberid.slice(0, 64) }, 'hosted page refused: ConnectWise says the member cannot open the ticket');
+      throw new AppError('TICKET_ACCESS_DENIED', `ConnectWise says you cannot open ticket ${ticketId}, so no pass can be issued or revoked for it here; ask someone who can open the ticket in ConnectWise.`);
+    }
+  }
 
   function sessionOf(c: Context) {
     const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];

@@ -1,9 +1,14 @@
 import type { ConnectWiseConfig } from '../../config/index.js';
+import { AppError } from '../../errors.js';
+import { z } from 'zod';
 import type { Logger } from '../../logger.js';
 import { buildHttpDeps, sendWithRetry, tryParseJson, type TransportOverrides } from '../http.js';
 import type { HostedMemberClaim, HostedMemberVerifier, VerifiedHostedMember } from '../port.js';
 import { createConnectWiseClient } from './client.js';
 import { cwMyMemberInfoSchema } from './schemas.js';
+
+/** The answer to `GET /service/tickets/{id}?fields=id`. */
+const cwTicketIdSchema = z.object({ id: z.number().int() });
 
 /**
  * Server-side check of the member a ConnectWise Hosted API page says it runs for. The page learns
@@ -35,22 +40,33 @@ export function createConnectWiseMemberVerifier(deps: ConnectWiseMemberVerifierD
   // Its own client only for the codebase (discovery and cache); the API keys are never sent on this path.
   const client = createConnectWiseClient(config, http);
 
-  async function verify(claim: HostedMemberClaim): Promise<VerifiedHostedMember | null> {
+  /** The member's cookie header, or undefined when the claim cannot be sent as cookies of the configured company. */
+  function memberCookie(claim: HostedMemberClaim): string | undefined {
     // Only members of the configured company, checked against the configured site — never a site the browser names.
-    if (claim.companyId.trim().toLowerCase() !== config.companyId.toLowerCase()) return null;
+    if (claim.companyId.trim().toLowerCase() !== config.companyId.toLowerCase()) return undefined;
     const cookies = { companyName: config.companyId, memberId: claim.memberId, memberHash: claim.memberHash, memberContext: claim.memberContext ?? '' };
     // Values go as sent by ConnectWise (real integrations do not encode them; base64's + / = are cookie text). A value
     // that is not cookie text (RFC 6265 cookie-octets: no space, quote, comma, semicolon, backslash or control
     // character) could add a cookie of its own: refused without asking.
-    if (Object.values(cookies).some((v) => !COOKIE_VALUE.test(v))) return null;
-    const res = await sendWithRetry(http, {
+    if (Object.values(cookies).some((v) => !COOKIE_VALUE.test(v))) return undefined;
+    return Object.entries(cookies).map(([name, value]) => `${name}=${value}`).join('; ');
+  }
+
+  /** A GET as the member: no Authorization header (the cookies must stand on their own), redirects not followed. */
+  async function getAsMember(path: string, cookie: string) {
+    return sendWithRetry(http, {
       method: 'GET',
-      url: `${await client.apiBase()}/system/myMembers/info`,
-      // No Authorization header: the member's cookies must stand on their own. Redirects are not followed, so a
-      // login page behind a 302 cannot pass for a 200.
-      headers: { ...client.commonHeaders, Cookie: Object.entries(cookies).map(([name, value]) => `${name}=${value}`).join('; ') },
+      url: `${await client.apiBase()}${path}`,
+      // A login page behind a 302 cannot pass for a 200.
+      headers: { ...client.commonHeaders, Cookie: cookie },
       redirect: 'manual',
     });
+  }
+
+  async function verify(claim: HostedMemberClaim): Promise<VerifiedHostedMember | null> {
+    const cookie = memberCookie(claim);
+    if (cookie === undefined) return null;
+    const res = await getAsMember('/system/myMembers/info', cookie);
     // CW being down or throttling is not the member's fault: say so rather than "not signed in".
     if (res.status === 429 || res.status >= 500) throw client.fail(res);
     if (res.status !== 200) {
@@ -68,5 +84,28 @@ export function createConnectWiseMemberVerifier(deps: ConnectWiseMemberVerifierD
     return { memberId: claim.memberId, memberIdentifier: info.data.identifier };
   }
 
-  return { verify };
+  /**
+   * Confirming the member says who they are, not what they may see: the page's `?id=` is the browser's word too. So the
+   * ticket is read with the MEMBER's cookies (their security roles, boards and locations apply), `fields=id` to keep
+   * it small (2025.1 allows `fields` on GET /service/tickets/{id}). Only a 200 naming that very ticket allows; 403 or
+   * 404 is ConnectWise saying no; anything else fails closed.
+   */
+  async function canOpenTicket(claim: HostedMemberClaim, ticketId: string): Promise<boolean> {
+    const cookie = memberCookie(claim);
+    if (cookie === undefined || !/^[1-9]\d{0,11}$/.test(ticketId)) throw new AppError('TICKET_ACCESS_UNVERIFIED');
+    const res = await getAsMember(`/service/tickets/${ticketId}?fields=id`, cookie);
+    if (res.status === 429 || res.status >= 500) throw client.fail(res);
+    if (res.status === 403 || res.status === 404) {
+      http.logger.info({ status: res.status, ticketId }, 'ConnectWise says the hosted member cannot open the ticket');
+      return false;
+    }
+    const body = res.status === 200 ? cwTicketIdSchema.safeParse(tryParseJson(res.text)) : undefined;
+    if (!body?.success || String(body.data.id) !== ticketId) {
+      http.logger.warn({ status: res.status, ticketId }, 'ConnectWise did not confirm the hosted member may open the ticket');
+      throw new AppError('TICKET_ACCESS_UNVERIFIED');
+    }
+    return true;
+  }
+
+  return { verify, canOpenTicket };
 }

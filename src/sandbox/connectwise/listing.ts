@@ -117,7 +117,7 @@ function linkHeader(requestUrl: string, page: number, lastPage: number): string 
 }
 
 /** `fields=id,board/name` keeps only those paths, nested as in the full record. */
-function project(record: Record<string, unknown>, paths: string[]): Record<string, unknown> {
+export function project(record: Record<string, unknown>, paths: string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const path of paths) {
     const value = readPath(record, path);

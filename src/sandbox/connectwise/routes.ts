@@ -2,7 +2,7 @@ import type { HttpBindings } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { ConditionsError, parseConditions, type FieldSchema } from './conditions.js';
-import { cwError, respondWithList } from './listing.js';
+import { cwError, project, respondWithList } from './listing.js';
 import type { ConnectWiseState, CwMember, CwNote } from './state.js';
 
 export type CwEnv = { Bindings: HttpBindings; Variables: { member: CwMember } };
@@ -106,7 +106,14 @@ export function connectWiseApiRoutes(state: ConnectWiseState): Hono<CwEnv> {
   api.get('/service/tickets/:id', (c) => {
     const id = ticketIdOf(c);
     const ticket = id === undefined ? undefined : state.ticketJson(id);
-    return ticket ? c.json(ticket) : notFound(c, 'Ticket', c.req.param('id'));
+    if (!ticket) return notFound(c, 'Ticket', c.req.param('id'));
+    // A member (cookies) may read only tickets on their boards; the API member (keys) reads every ticket.
+    const member = c.get('member');
+    if (member.identifier !== state.seed.apiMember && !state.memberMayOpenTicket(member, id!)) {
+      return cwError(c, 403, 'Forbidden', 'You do not have access to this ticket.');
+    }
+    const fields = c.req.query('fields');
+    return c.json(fields ? project(ticket, fields.split(',').map((f) => f.trim()).filter(Boolean)) : ticket);
   });
 
   api.patch('/service/tickets/:id', async (c) => {

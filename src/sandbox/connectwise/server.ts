@@ -78,7 +78,7 @@ export async function startConnectWiseServer(opts: ConnectWiseServerOptions): Pr
     if (!clientIdOk(c.req.header('clientId'))) {
       return cwError(c, 401, 'Unauthorized', 'A valid clientId header is required (developer.connectwise.com).');
     }
-    const member = authenticate(c.req.header('authorization'), c.req.path.slice(base.length), (name) => getCookie(c, name));
+    const member = authenticate(c.req.header('authorization'), c.req.method, c.req.path.slice(base.length), (name) => getCookie(c, name));
     if (!member) return cwError(c, 401, 'Unauthorized', 'The request requires authentication.');
     // The sandbox is stricter than the service here: without the vnd type first, real endpoints silently change
     // behaviour (the reference: tickets stop including project tickets), so refusing makes that client bug visible.
@@ -101,9 +101,10 @@ export async function startConnectWiseServer(opts: ConnectWiseServerOptions): Pr
    * API-member keys (Basic) on every path: with them, every call is the API member's, cookies or not — so
    * `/system/myMembers/info` then names the API member, never the technician. Without them, the Hosted API member
    * cookies (reference/specs/connectwise-hosted-api-evidence.md §4: `companyName`, `memberId`, `memberHash` and
-   * `memberContext`, all required) on the identity reads only, never on ticket data.
+   * `memberContext`, all required) on the identity reads and on reading one ticket (which answers 403 for a ticket the
+   * member may not open: routes.ts) — never on lists, notes or writes.
    */
-  function authenticate(authorization: string | undefined, path: string, cookie: (name: string) => string | undefined) {
+  function authenticate(authorization: string | undefined, method: string, path: string, cookie: (name: string) => string | undefined) {
     if (authorization !== undefined) {
       const basic = /^Basic\s+(.+)$/i.exec(authorization);
       if (!basic) return undefined;
@@ -113,7 +114,8 @@ export async function startConnectWiseServer(opts: ConnectWiseServerOptions): Pr
       const ok = company.toLowerCase() === state.seed.companyId.toLowerCase() && rest.join('+') === expected.slice(expected.indexOf('+') + 1);
       return ok ? state.member(state.seed.apiMember) : undefined;
     }
-    if (path !== '/system/myMembers/info' && path !== '/system/info') return undefined;
+    const oneTicketRead = method === 'GET' && /^\/service\/tickets\/\d+$/.test(path);
+    if (path !== '/system/myMembers/info' && path !== '/system/info' && !oneTicketRead) return undefined;
     const member = state.member(cookie('memberId') ?? '');
     const valid =
       member !== undefined &&

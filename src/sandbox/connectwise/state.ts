@@ -32,6 +32,11 @@ export interface CwMember {
   officeEmail: string;
   /** What the Hosted API hands to the framed page; checked again when the page presents it as a cookie. */
   memberHash: string;
+  /**
+   * The service boards this member may open tickets on (ConnectWise security roles narrow a member to some boards);
+   * undefined = every board. With the member's own cookies, a ticket on another board answers 403.
+   */
+  boardIds?: number[];
 }
 export interface CwTicketSeed {
   id: number;
@@ -202,6 +207,13 @@ export class ConnectWiseState {
   setSummary(ticketId: number, summary: string): void {
     this.tickets.get(ticketId)!.summary = summary;
     this.touch(ticketId);
+  }
+
+  /** Whether `member` may open ticket `id` in ConnectWise (its board is one of the member's); false for no such ticket. */
+  memberMayOpenTicket(member: CwMember, id: number): boolean {
+    const t = this.tickets.get(id);
+    if (!t) return false;
+    return member.boardIds === undefined || member.boardIds.includes(t.boardId);
   }
 
   member(identifier: string): CwMember | undefined {
