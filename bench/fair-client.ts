@@ -7,8 +7,9 @@ import type { Sandbox } from '../src/sandbox/index.js';
  * issuance needs left out either:
  *  - tokens cached per tenant (and Halo's) until five minutes before they expire; the TAP policy cached per tenant for
  *    as long as the connector caches it (TAP_POLICY_CACHE_SECONDS, 300 s); keep-alive connections (Node's fetch);
- *  - the complete privileged check (DESIGN.md invariant 3): transitiveMemberOf, roleAssignments and PIM eligibility
- *    (with the roleDefinition expanded), read in parallel once the user's id is known, plus the one-pass-per-user read
+ *  - the complete privileged check (DESIGN.md invariant 3): transitiveMemberOf, ownedObjects, PIM for Groups
+ *    eligibility, roleAssignments and PIM eligibility (with the roleDefinition expanded), read in parallel once the
+ *    user's id is known, plus the one-pass-per-user read
  *    of the user's existing passes; a role-assignable group would cost one more round, as in the connector;
  *  - independent reads in parallel: the Entra token with the ticket, the user with the policy.
  * The ConnectWise codebase is given (as CW_CODEBASE would give it), so it is not discovered.
@@ -27,6 +28,8 @@ export interface FairCall {
 
 const ROLE_READS: FairCall[] = [
   { host: 'Entra', method: 'GET', path: '/v1.0/users/{id}/transitiveMemberOf' },
+  { host: 'Entra', method: 'GET', path: '/v1.0/users/{id}/ownedObjects' },
+  { host: 'Entra', method: 'GET', path: '/v1.0/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances' },
   { host: 'Entra', method: 'GET', path: '/v1.0/roleManagement/directory/roleAssignments' },
   { host: 'Entra', method: 'GET', path: '/v1.0/roleManagement/directory/roleEligibilityScheduleInstances' },
 ];
@@ -129,17 +132,28 @@ export function fairClient(sb: Sandbox, opts: { now?: () => number } = {}) {
       ? ok(await fetch(`${cwBase}/service/tickets/${ticketId}`, { headers: cwHeaders }), 'cw ticket')
       : ok(await fetch(`${sb.halo.url}/api/Tickets/${ticketId}`, { headers: { Authorization: `Bearer ${await haloBearer()}` } }), 'halo ticket');
 
-  /** Every role the principal holds or can activate, and the role-assignable groups it belongs to. */
+  /**
+   * Every role the principal holds or can activate, and the groups that might lend it one: role-assignable groups it
+   * belongs to or owns, and groups whose membership or ownership it can activate (PIM for Groups).
+   */
   const roleReads = async (tenantId: string, principalId: string, withMemberships: boolean) => {
-    const filter = `$filter=${encodeURIComponent(`principalId eq '${principalId}'`)}&$expand=roleDefinition`;
-    const [memberships, active, eligible] = await Promise.all([
-      withMemberships ? graphGet(tenantId, `/users/${principalId}/transitiveMemberOf`, 'memberships') : Promise.resolve({ value: [] }),
+    const byPrincipal = encodeURIComponent(`principalId eq '${principalId}'`);
+    const filter = `$filter=${byPrincipal}&$expand=roleDefinition`;
+    const none = Promise.resolve({ value: [] as unknown[] });
+    const [memberships, owned, groupPim, active, eligible] = await Promise.all([
+      withMemberships ? graphGet(tenantId, `/users/${principalId}/transitiveMemberOf`, 'memberships') : none,
+      withMemberships ? graphGet(tenantId, `/users/${principalId}/ownedObjects`, 'owned objects') : none,
+      withMemberships ? graphGet(tenantId, `/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances?$filter=${byPrincipal}`, 'group eligibility') : none,
       graphGet(tenantId, `/roleManagement/directory/roleAssignments?${filter}`, 'role assignments'),
       graphGet(tenantId, `/roleManagement/directory/roleEligibilityScheduleInstances?${filter}`, 'role eligibility'),
     ]);
     const objects = (memberships.value ?? []) as { '@odata.type'?: string; id: string; isAssignableToRole?: boolean | null; displayName?: string | null }[];
     const roles = objects.filter((o) => o['@odata.type'] === '#microsoft.graph.directoryRole').length + (active.value as unknown[]).length + (eligible.value as unknown[]).length;
-    const groups = objects.filter((o) => o['@odata.type'] === '#microsoft.graph.group' && (o.isAssignableToRole === true || o.displayName == null)).map((g) => g.id);
+    const ownedObjects = (owned.value ?? []) as typeof objects;
+    const groups = [...objects, ...ownedObjects]
+      .filter((o) => o['@odata.type'] === '#microsoft.graph.group' && (o.isAssignableToRole === true || o.displayName == null))
+      .map((g) => g.id)
+      .concat(((groupPim.value ?? []) as { groupId: string }[]).map((e) => e.groupId));
     return { roles, groups };
   };
 
