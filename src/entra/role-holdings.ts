@@ -52,6 +52,7 @@ export const ROLE_READ_PERMISSION = 'RoleManagement.Read.Directory';
 export const GROUP_ELIGIBILITY_PERMISSION = 'PrivilegedEligibilitySchedule.Read.AzureADGroup';
 /** Global Administrator's template id: the connection test's harmless filter. */
 const GLOBAL_ADMINISTRATOR = '62e90394-69f5-4237-9190-012177145e10';
+const NIL_GUID = '00000000-0000-0000-0000-000000000000';
 
 type Grant = z.infer<typeof schema.roleGrantPageSchema>['value'][number];
 type Principal = { id: string; group: { id: string; displayName: string; relation?: GroupRelation } | undefined };
@@ -145,12 +146,17 @@ function pimUnlicensedAnswer(tools: RoleReadTools, tenantId: string, error: unkn
 }
 
 /**
- * The connection test's probe: one page of each roleManagement read, filtered on a role rather than a user, so missing
- * consent shows when the mapping is made rather than on the first press.
+ * The connection test's probe: one page of each roleManagement read, filtered on a role rather than a user, and of the
+ * PIM for Groups read, so missing consent shows when the mapping is made rather than on the first press.
  */
 export async function probeRoleReads(tools: RoleReadTools, tenantId: string): Promise<RoleReadAccess> {
   const filter = `roleDefinitionId eq '${GLOBAL_ADMINISTRATOR}'`;
   let eligibility: RoleReadAccess['eligibility'] = 'readable';
+  const unlicensed = (error: unknown): [] | undefined => {
+    if (!isPimUnlicensed(error)) return undefined;
+    eligibility = tools.pimUnlicensed === 'refuse' ? 'unlicensed-refusing' : 'unlicensed';
+    return [];
+  };
   await Promise.all([
     tools.readAllPages(
       { tenantId, action: 'read directory role assignments', permission: ROLE_READ_PERMISSION },
@@ -162,11 +168,15 @@ export async function probeRoleReads(tools: RoleReadTools, tenantId: string): Pr
       schema.roleGrantPageSchema,
       tools.api(tenantId, '/roleManagement/directory/roleEligibilityScheduleInstances').filter(filter),
       {},
-      (error) => {
-        if (!isPimUnlicensed(error)) return undefined;
-        eligibility = tools.pimUnlicensed === 'refuse' ? 'unlicensed-refusing' : 'unlicensed';
-        return [];
-      },
+      unlicensed,
+    ),
+    // PIM for Groups has a permission of its own; a filter is required, and no principal has the nil id.
+    tools.readAllPages(
+      { tenantId, action: 'read PIM for Groups eligibility', permission: GROUP_ELIGIBILITY_PERMISSION },
+      schema.groupEligibilityPageSchema,
+      tools.api(tenantId, '/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances').filter(`principalId eq '${NIL_GUID}'`),
+      {},
+      unlicensed,
     ),
   ]);
   return { eligibility };

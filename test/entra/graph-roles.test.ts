@@ -350,11 +350,13 @@ describe('a tenant without Entra ID P2', () => {
 
 describe('the connection test of the role reads', () => {
   const byRole = { $filter: `roleDefinitionId eq '${GLOBAL_ADMIN}'` };
+  const byNobody = { $filter: "principalId eq '00000000-0000-0000-0000-000000000000'" };
 
   it('reads assignments and eligibility once each', async () => {
     const { entra } = directory();
     nock(GRAPH).get(ASSIGNMENTS).query(byRole).reply(200, { value: [] });
     nock(GRAPH).get(ELIGIBILITY).query(byRole).reply(200, { value: [] });
+    nock(GRAPH).get(GROUP_PIM).query(byNobody).reply(200, { value: [] });
     expect(await entra.checkRoleReads(TENANT_A)).toEqual({ eligibility: 'readable' });
     expect(nock.isDone()).toBe(true);
   });
@@ -363,11 +365,22 @@ describe('the connection test of the role reads', () => {
     const { entra } = directory();
     nock(GRAPH).get(ASSIGNMENTS).query(byRole).reply(403, graphError('Authorization_RequestDenied', 'no'));
     nock(GRAPH).get(ELIGIBILITY).query(byRole).reply(200, { value: [] });
+    nock(GRAPH).get(GROUP_PIM).query(byNobody).reply(200, { value: [] });
     const error = await expectAppError(entra.checkRoleReads(TENANT_A), 'ENTRA_ACCESS_DENIED');
     expect(error.detail).toContain('RoleManagement.Read.Directory');
 
     nock(GRAPH).get(ASSIGNMENTS).query(byRole).reply(200, { value: [] });
     nock(GRAPH).get(ELIGIBILITY).query(byRole).reply(400, graphError('AadPremiumLicenseRequired', 'P2 needed'));
+    nock(GRAPH).get(GROUP_PIM).query(byNobody).reply(400, graphError('AadPremiumLicenseRequired', 'P2 needed'));
     expect(await entra.checkRoleReads(TENANT_A)).toEqual({ eligibility: 'unlicensed' });
+  });
+
+  it('shows missing consent for PIM for Groups (security review)', async () => {
+    const { entra } = directory();
+    nock(GRAPH).get(ASSIGNMENTS).query(byRole).reply(200, { value: [] });
+    nock(GRAPH).get(ELIGIBILITY).query(byRole).reply(200, { value: [] });
+    nock(GRAPH).get(GROUP_PIM).query(byNobody).reply(403, graphError('Authorization_RequestDenied', 'no'));
+    const error = await expectAppError(entra.checkRoleReads(TENANT_A), 'ENTRA_ACCESS_DENIED');
+    expect(error.detail).toContain('PrivilegedEligibilitySchedule.Read.AzureADGroup');
   });
 });

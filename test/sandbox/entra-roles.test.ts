@@ -122,6 +122,36 @@ describe('simulated Graph: roleManagement', () => {
     }
   });
 
+  it('lists the groups a user owns, with no cast and no advanced query (security review)', async () => {
+    const admins = sb.entra.state.tenant(TENANT_IDS.contoso)!.groups.find((g) => g.displayName === 'Contoso Global Admins')!;
+    const owned = await list('contoso', `/users/${contosoUser('olga.owner')}/ownedObjects`);
+    expect(owned).toEqual([expect.objectContaining({ '@odata.type': '#microsoft.graph.group', id: admins.id, isAssignableToRole: true })]);
+    expect(await list('contoso', `/users/${contosoUser('alice.jansen')}/ownedObjects`)).toEqual([]);
+    expect((await graph('contoso', `/users/${contosoUser('olga.owner')}/ownedObjects?$filter=isAssignableToRole eq true`)).status).toBe(400);
+    expect((await graph('contoso', `/users/${contosoUser('olga.owner')}/ownedObjects/microsoft.graph.group`)).status).toBe(404);
+  });
+
+  it('lists PIM for Groups eligibility by principal, needs its own permission, a filter and P2 (security review)', async () => {
+    const admins = sb.entra.state.tenant(TENANT_IDS.contoso)!.groups.find((g) => g.displayName === 'Contoso Global Admins')!;
+    const path = (id: string) => `/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances?$filter=principalId eq '${id}'`;
+    expect(await list('contoso', path(contosoUser('gijs.pimgroup')))).toEqual([
+      expect.objectContaining({ principalId: contosoUser('gijs.pimgroup'), groupId: admins.id, accessId: 'member' }),
+    ]);
+    expect(await list('contoso', path(contosoUser('alice.jansen')))).toEqual([]);
+    expect((await graph('contoso', '/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances')).status).toBe(400);
+    const unlicensed = await graph('northwind', path(TENANT_IDS.northwind));
+    expect(unlicensed.status).toBe(400);
+    expect(await unlicensed.json()).toMatchObject({ error: { code: 'AadPremiumLicenseRequired' } });
+    const tenant = sb.entra.state.tenant(TENANT_IDS.contoso)!;
+    const before = tenant.grantedPermissions;
+    tenant.grantedPermissions = ['User.Read.All', 'Directory.Read.All', 'RoleManagement.Read.Directory'];
+    try {
+      expect((await graph('contoso', path(contosoUser('gijs.pimgroup')))).status).toBe(403);
+    } finally {
+      tenant.grantedPermissions = before;
+    }
+  });
+
   it('answers 404 to a path Graph does not have', async () => {
     expect((await graph('contoso', `/users/${contosoUser('alice.jansen')}/temporaryAccessPasses`)).status).toBe(404);
     expect((await graph('contoso', '/roleManagement/directory/roleAssignmentz')).status).toBe(404);
