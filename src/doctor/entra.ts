@@ -93,7 +93,7 @@ async function checkTenant(
         : pass('Directory role reads', access.eligibility === 'readable' ? 'role assignments and PIM eligibility' : 'role assignments (no Entra ID P2: no PIM eligibility exists)'),
     );
   } catch (error) {
-    checks.push(fail('Directory role reads', describeError(error), 'Grant admin consent for RoleManagement.Read.Directory (and User.Read.All, GroupMember.Read.All) in this tenant; Directory.Read.All does not cover PIM eligibility.'));
+    checks.push(fail('Directory role reads', describeError(error), 'Grant admin consent for RoleManagement.Read.Directory and PrivilegedEligibilitySchedule.Read.AzureADGroup (and User.Read.All, GroupMember.Read.All) in this tenant; Directory.Read.All does not cover PIM eligibility.'));
   }
   return checks;
 }
