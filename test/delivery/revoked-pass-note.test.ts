@@ -103,7 +103,7 @@ describe('a pass revoked before its note was written', () => {
     h.psa.connectwise.addTicket({ id: '100', companyId: '10', customFields: { 'New user UPN': 'jane@contoso.example' } });
     h.psa.connectwise.failNotes = 1000;
     const issued = await h.services.tickets.issueForTicket({ psa: 'connectwise', ticketId: '100', trigger: 'button', requestedBy: 'Tech' });
-    h.services.passes.end(issued.issuanceId!);
+    h.services.passes.end(issued.issuanceId);
 
     h.psa.connectwise.failNotes = 0;
     h.clock.now = new Date(NOW.getTime() + 5 * 60_000);
