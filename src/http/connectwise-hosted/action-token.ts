@@ -1,10 +1,10 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { lt } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../db/index.js';
 import { usedSignatures } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
-import { deriveKey, type HostedSession } from './session-token.js';
+import { deriveKey, openSignedToken, type HostedSession } from './session-token.js';
 
 /**
  * Single-use action tokens for the hosted page. A session token alone issues nothing: each issue, reissue or revoke
@@ -58,21 +58,7 @@ export function createHostedActionTokens(sealKey: Buffer | undefined, db: Db): H
 
     spend(token, session, purpose, now) {
       if (!token) throw new AppError('UNAUTHORIZED', MISSING);
-      const match = TOKEN_SHAPE.exec(token.trim());
-      if (!match) throw new AppError('UNAUTHORIZED', INVALID);
-      const [, payload, signature] = match as unknown as [string, string, string];
-      const expected = Buffer.from(mac(payload), 'base64url');
-      const given = Buffer.from(signature, 'base64url');
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new AppError('UNAUTHORIZED', INVALID);
-      let decoded: unknown;
-      try {
-        decoded = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-      } catch {
-        throw new AppError('UNAUTHORIZED', INVALID);
-      }
-      const claims = claimsSchema.safeParse(decoded);
-      if (!claims.success) throw new AppError('UNAUTHORIZED', INVALID);
-      const { jti, sid, tid, act, exp } = claims.data;
+      const { jti, sid, tid, act, exp } = openSignedToken(token, TOKEN_SHAPE, mac, claimsSchema, INVALID);
       if (sid !== session.sessionId || tid !== session.ticketId || act !== purpose) throw new AppError('UNAUTHORIZED', INVALID);
       if (now.getTime() >= exp * 1000) throw new AppError('UNAUTHORIZED', EXPIRED);
       // Spent before the action runs, so a failed issuance spends it too. The primary key makes the spend atomic.

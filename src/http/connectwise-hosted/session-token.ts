@@ -59,6 +59,34 @@ const EXPIRED = 'This Issue TAP session has expired (it lasts 10 minutes); reloa
 const INVALID = 'This request carries no valid Issue TAP session; open the page from the ConnectWise ticket again.';
 const BAD_CSRF = 'The request\'s CSRF token is missing or does not belong to this session; reload the page and try again.';
 
+/**
+ * Opens a `<prefix>.<base64url(JSON claims)>.<base64url(HMAC)>` token: shape, MAC (constant time), JSON and claims
+ * schema, in that order; any failure is UNAUTHORIZED with `invalid`. Shared by session and action tokens.
+ */
+export function openSignedToken<T>(
+  token: string | undefined,
+  shape: RegExp,
+  mac: (payload: string) => string,
+  schema: z.ZodType<T>,
+  invalid: string,
+): T {
+  const match = shape.exec(token?.trim() ?? '');
+  if (!match) throw new AppError('UNAUTHORIZED', invalid);
+  const [, payload, signature] = match as unknown as [string, string, string];
+  const expected = Buffer.from(mac(payload), 'base64url');
+  const given = Buffer.from(signature, 'base64url');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new AppError('UNAUTHORIZED', invalid);
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+  } catch {
+    throw new AppError('UNAUTHORIZED', invalid);
+  }
+  const claims = schema.safeParse(decoded);
+  if (!claims.success) throw new AppError('UNAUTHORIZED', invalid);
+  return claims.data;
+}
+
 export function deriveKey(secret: Buffer, label: string): Buffer {
   return Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), `psa-tap-connector/connectwise-hosted/${label}/v1`, 32));
 }
@@ -81,31 +109,17 @@ export function createHostedSessionTokens(sealKey: Buffer | undefined, ttlSecond
     },
 
     verify(token, csrfToken, now) {
-      const match = TOKEN_SHAPE.exec(token?.trim() ?? '');
-      if (!match) throw new AppError('UNAUTHORIZED', INVALID);
-      const [, payload, signature] = match as unknown as [string, string, string];
-      const expected = Buffer.from(mac(payload), 'base64url');
-      const given = Buffer.from(signature, 'base64url');
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new AppError('UNAUTHORIZED', INVALID);
-
-      let decoded: unknown;
-      try {
-        decoded = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-      } catch {
-        throw new AppError('UNAUTHORIZED', INVALID);
-      }
-      const claims = claimsSchema.safeParse(decoded);
-      if (!claims.success) throw new AppError('UNAUTHORIZED', INVALID);
-      if (now.getTime() >= claims.data.exp * 1000) throw new AppError('UNAUTHORIZED', EXPIRED);
+      const claims = openSignedToken(token, TOKEN_SHAPE, mac, claimsSchema, INVALID);
+      if (now.getTime() >= claims.exp * 1000) throw new AppError('UNAUTHORIZED', EXPIRED);
       // The bearer header already defeats classic CSRF (a browser never adds it on its own); the separate token, bound
       // to this session, keeps that true should the session ever move into a cookie.
-      if (!csrfToken || !safeEqual(csrfToken.trim(), csrfFor(claims.data.sid))) throw new AppError('UNAUTHORIZED', BAD_CSRF);
+      if (!csrfToken || !safeEqual(csrfToken.trim(), csrfFor(claims.sid))) throw new AppError('UNAUTHORIZED', BAD_CSRF);
       return {
-        sessionId: claims.data.sid,
-        memberId: claims.data.mid,
-        ticketId: claims.data.tid,
-        companyId: claims.data.cid,
-        expiresAt: new Date(claims.data.exp * 1000),
+        sessionId: claims.sid,
+        memberId: claims.mid,
+        ticketId: claims.tid,
+        companyId: claims.cid,
+        expiresAt: new Date(claims.exp * 1000),
       };
     },
   };
