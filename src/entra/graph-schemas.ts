@@ -96,20 +96,6 @@ export const createdTapSchema = z.object({
   methodUsabilityReason: z.string().nullable().optional(),
 });
 
-export const tapMethodListSchema = z.object({
-  value: z.array(
-    z.object({
-      id: z.string().min(1),
-      startDateTime: z.string().nullable().optional(),
-      lifetimeInMinutes: z.number().int().nullable().optional(),
-      isUsableOnce: z.boolean().nullable().optional(),
-      methodUsabilityReason: z.string().nullable().optional(),
-      isUsable: z.boolean().nullable().optional(),
-      createdDateTime: z.string().nullable().optional(),
-    }),
-  ),
-});
-
 export const tapMethodSchema = z.object({
   id: z.string().min(1),
   startDateTime: z.string().nullable().optional(),
@@ -119,6 +105,9 @@ export const tapMethodSchema = z.object({
   isUsable: z.boolean().nullable().optional(),
   createdDateTime: z.string().nullable().optional(),
 });
+
+/** Graph returns at most one TAP method per user in this list (graph-doc-facts.md). */
+export const tapMethodListSchema = z.object({ value: z.array(tapMethodSchema) });
 
 export const authenticationMethodPageSchema = z.object({
   value: z.array(

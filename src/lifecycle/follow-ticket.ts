@@ -1,17 +1,12 @@
 import { DateTime } from 'luxon';
 import type { Config } from '../config/index.js';
-import type { MappingStore } from '../db/mappings.js';
 import type { PollLedgerRow } from '../db/schema.js';
-import type { NoteOutbox } from '../delivery/outbox.js';
 import type { PsaKind } from '../domain.js';
-import type { EntraDirectory } from '../entra/port.js';
-import type { Logger } from '../logger.js';
 import type { PsaConnector, PsaTicket } from '../psa/port.js';
 import { readOnboardingInputs, type TicketFieldSettings } from '../psa/ticket-fields.js';
-import type { PollingStore } from '../polling/store.js';
 import { ticketChangedNote, type RevokedPassSummary, type TicketChange } from '../tap/note.js';
 import { activationInstant } from '../tap/time.js';
-import type { PassLedger } from './passes.js';
+import type { PassRevocationDeps } from './revoke.js';
 
 /** What the poller does next with a followed ticket. */
 export type FollowDecision =
@@ -29,16 +24,8 @@ export interface Replacing {
   userPrincipalName: string;
 }
 
-export interface TicketFollowerDeps {
+export interface TicketFollowerDeps extends Omit<PassRevocationDeps, 'config'> {
   config: Pick<Config, 'connectwise' | 'halo' | 'tap'>;
-  entra: EntraDirectory | undefined;
-  passes: PassLedger;
-  store: PollingStore;
-  mappings: MappingStore;
-  outbox: NoteOutbox;
-  logger: Logger;
-  transaction: <T>(fn: () => T) => T;
-  now: () => Date;
   fieldSettings: (psa: PsaKind) => TicketFieldSettings;
 }
 

@@ -33,6 +33,25 @@ export function createHaloConnector(deps: HaloConnectorDeps): PsaConnector {
     return parseBody('HaloPSA', res.text, haloTicketSchema, 'ticket');
   }
 
+  /** One page of `GET /Tickets` (100 rows) with the given filters. */
+  async function listTicketPage(page: number, filters: Record<string, string | number | boolean | undefined>) {
+    const { tickets } = await client.json(
+      {
+        method: 'GET',
+        path: '/Tickets',
+        query: { pageinate: true, page_size: PAGE_SIZE, page_no: Math.max(1, Math.trunc(page)), ...filters },
+      },
+      haloTicketListSchema,
+      'ticket list',
+    );
+    return tickets;
+  }
+
+  /** List rows may lack custom fields and details; the poller needs both, so the full ticket is read then. */
+  async function withDetails(row: HaloTicket): Promise<HaloTicket | null> {
+    return row.customfields ? row : fetchTicket(String(row.id));
+  }
+
   /** `new_status` must be a Halo status id; anything else is left out (the note matters more than the move). */
   function statusId(status: string | undefined, ticketId: string): number | undefined {
     if (status === undefined) return undefined;
@@ -107,22 +126,7 @@ export function createHaloConnector(deps: HaloConnectorDeps): PsaConnector {
       // tickets and the poller's ledger skips those already handled.
       if (!config.onboarding) return { tickets: [], cursorAfter: undefined, hasMore: false };
       const { requestTypeId, statusId: wantedStatus } = config.onboarding;
-      const { tickets: rows } = await client.json(
-        {
-          method: 'GET',
-          path: '/Tickets',
-          query: {
-            pageinate: true,
-            page_size: PAGE_SIZE,
-            page_no: Math.max(1, Math.trunc(page)),
-            requesttype_id: requestTypeId,
-            status_id: wantedStatus,
-            open_only: true,
-          },
-        },
-        haloTicketListSchema,
-        'ticket list',
-      );
+      const rows = await listTicketPage(page, { requesttype_id: requestTypeId, status_id: wantedStatus, open_only: true });
       // Halo silently ignores parameters it does not know and then returns everything (reference "Traps"):
       // re-check type and status here.
       const matching = rows.filter(
@@ -130,8 +134,7 @@ export function createHaloConnector(deps: HaloConnectorDeps): PsaConnector {
       );
       const tickets: PsaTicket[] = [];
       for (const row of matching) {
-        // List rows may lack custom fields and details; the poller needs both, so read the full ticket then.
-        const full = row.customfields ? row : await fetchTicket(String(row.id));
+        const full = await withDetails(row);
         if (full) tickets.push(toPsaTicket(full));
       }
       return { tickets, cursorAfter: undefined, hasMore: rows.length >= PAGE_SIZE };
@@ -140,22 +143,11 @@ export function createHaloConnector(deps: HaloConnectorDeps): PsaConnector {
     async listChangedTickets(cursor: string, page: number): Promise<OnboardingPage> {
       const since = Date.parse(cursor);
       if (Number.isNaN(since)) throw new AppError('INTERNAL', 'The stored HaloPSA polling cursor is not an ISO-8601 instant.');
-      const { tickets: rows } = await client.json(
-        {
-          method: 'GET',
-          path: '/Tickets',
-          query: {
-            pageinate: true,
-            page_size: PAGE_SIZE,
-            page_no: Math.max(1, Math.trunc(page)),
-            // Halo keeps datetimes in UTC without a zone suffix (normalise.ts). Every request type: a followed
-            // ticket whose type or status changed is still seen.
-            lastupdatefromdate: new Date(since).toISOString().replace(/\.\d{3}Z$/, ''),
-          },
-        },
-        haloTicketListSchema,
-        'ticket list',
-      );
+      const rows = await listTicketPage(page, {
+        // Halo keeps datetimes in UTC without a zone suffix (normalise.ts). Every request type: a followed ticket whose
+        // type or status changed is still seen.
+        lastupdatefromdate: new Date(since).toISOString().replace(/\.\d{3}Z$/, ''),
+      });
       // Halo silently ignores parameters it does not know (reference "Traps"): re-check the date here.
       const changed = rows.filter((t) => {
         const at = toPsaTicket(t).lastUpdated;
@@ -165,7 +157,7 @@ export function createHaloConnector(deps: HaloConnectorDeps): PsaConnector {
       const tickets: PsaTicket[] = [];
       const onboardingIds: string[] = [];
       for (const row of changed) {
-        const full = row.customfields ? row : await fetchTicket(String(row.id));
+        const full = await withDetails(row);
         if (!full) continue;
         tickets.push(toPsaTicket(full));
         // Without an onboarding status, a ticket of the type counts unless it sits in the done or cancelled status: an old,
