@@ -36,7 +36,22 @@ function npmStart(env: Record<string, string>) {
       // already gone
     }
   };
-  return { child, exited, killAll, stdout: () => out, stderr: () => err };
+  /** Resolves once no process of the group is left (npm exits before its connector, which still holds the lock). */
+  const gone = async () => {
+    await exited;
+    await waitFor(
+      () => {
+        try {
+          process.kill(-child.pid!, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      { timeoutMs: 10_000, what: 'the npm start process group to end' },
+    );
+  };
+  return { child, exited, gone, killAll, stdout: () => out, stderr: () => err };
 }
 
 describe('start-up', () => {
@@ -67,7 +82,7 @@ describe('start-up', () => {
       expect(await admin.json()).toMatchObject({ status: 'not ready', database: true, issuance: { ready: false, blockers: [expect.stringContaining('Entra app is not')] } });
     } finally {
       run.killAll();
-      await run.exited;
+      await run.gone();
     }
   }, 40_000);
 
