@@ -1,7 +1,7 @@
 import type { PsaKind } from '../domain.js';
 import type { TenantMapping } from '../db/mappings.js';
 import type { PollLedgerRow } from '../db/schema.js';
-import { AppError, REFUSAL_CODES } from '../errors.js';
+import { AppError, attemptOutcome } from '../errors.js';
 import { errorForLog } from '../logger.js';
 import type { PsaConnector, PsaTicket } from '../psa/port.js';
 import { readOnboardingInputs, type OnboardingInputs } from '../psa/ticket-fields.js';
@@ -172,7 +172,7 @@ export function createTicketHandler(deps: OnboardingDeps) {
         record('waiting_user', { detail: `account not found; next try ${retryAt.toISOString()}`, watchUntil: plan.startAt });
         return 'waiting_user';
       }
-      if (error instanceof AppError && REFUSAL_CODES.has(error.code)) {
+      if (error instanceof AppError && attemptOutcome(error) === 'refused') {
         await sayRevoked();
         record('refused', { detail: error.code });
         return 'refused';

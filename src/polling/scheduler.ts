@@ -1,5 +1,5 @@
 import type { ScheduledIssuanceRow } from '../db/schema.js';
-import { AppError, REFUSAL_CODES } from '../errors.js';
+import { AppError, attemptOutcome } from '../errors.js';
 import { errorForLog } from '../logger.js';
 import { retryDelayMs } from '../delivery/outbox.js';
 import { userNeverAppearedNote } from '../tap/note.js';
@@ -88,11 +88,13 @@ export function createOnboardingScheduler(deps: OnboardingDeps, opts: { random?:
         summary.failed += 1;
         return;
       }
-      if (error instanceof AppError && (REFUSAL_CODES.has(error.code) || error.code === 'TICKET_NOT_FOUND')) {
-        // ticket-issuance has written the refusal note (a deleted ticket has nowhere to write one).
+      // Refused or failed as the audit row says (attemptOutcome decides both). Neither a refusal nor a deleted ticket is
+      // retried: ticket-issuance has written the refusal note, and a deleted ticket has nowhere to write one.
+      const outcome = attemptOutcome(error);
+      if (error instanceof AppError && (outcome === 'refused' || error.code === 'TICKET_NOT_FOUND')) {
         store.finish(row.id, 'failed', now(), error.code);
-        setLedger(row, 'refused', error.code);
-        summary.refused += 1;
+        setLedger(row, outcome, error.code);
+        summary[outcome] += 1;
         return;
       }
       if (isCycleAbort(error)) {

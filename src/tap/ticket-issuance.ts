@@ -5,7 +5,7 @@ import type { MappingStore, TenantMapping } from '../db/mappings.js';
 import type { NoteOutbox } from '../delivery/outbox.js';
 import { noteDeadline } from '../delivery/outbox.js';
 import type { EntraDirectory, EntraUser } from '../entra/port.js';
-import { AppError, REFUSAL_CODES, type ErrorCode } from '../errors.js';
+import { AppError, attemptOutcome, type ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { PrivateNote, PsaConnector, PsaTicket } from '../psa/port.js';
 import { readTicketFields } from '../psa/ticket-fields.js';
@@ -81,8 +81,8 @@ const INTERACTIVE_FAILURES = new Set<ErrorCode>(['UPSTREAM_THROTTLED', 'UPSTREAM
  * Refusals are noted for every trigger; upstream failures only for a person's press — the poller and scheduler retry
  * those quietly and note only the final outcome.
  */
-function noteworthy(trigger: IssuanceTrigger, code: ErrorCode): boolean {
-  return REFUSAL_CODES.has(code) || ((trigger === 'button' || trigger === 'hosted') && INTERACTIVE_FAILURES.has(code));
+function noteworthy(trigger: IssuanceTrigger, error: AppError): boolean {
+  return attemptOutcome(error) === 'refused' || ((trigger === 'button' || trigger === 'hosted') && INTERACTIVE_FAILURES.has(error.code));
 }
 
 /**
@@ -137,7 +137,7 @@ export function createTicketIssuance(deps: TicketIssuanceDeps): TicketIssuance {
     // One note per distinct outcome per ticket: a mapping save, a CSV import, or the poller after a button press
     // arrives at the same refusal and says nothing new (who asked is not part of the outcome).
     const mark = noteMark('refusal', error.code, upn ?? '', error.detail);
-    if (noteworthy(input.trigger, error.code) && !input.quietRefusals?.includes(error.code) && !deps.passes.alreadyNoted(input.psa, input.ticketId, mark)) {
+    if (noteworthy(input.trigger, error) && !input.quietRefusals?.includes(error.code) && !deps.passes.alreadyNoted(input.psa, input.ticketId, mark)) {
       const note = refusalNote({ userPrincipalName: upn, requestedBy: input.requestedBy, code: error.code, detail: error.detail, reference: issuanceId });
       await queueNote(input.psa, input.ticketId, note).catch((e) => {
         deps.passes.forgetNoted(input.psa, input.ticketId, mark);

@@ -167,3 +167,25 @@ describe('scheduled issuance', () => {
     expect(h.psa.connectwise.notesFor('100')[1]!.note.text).toContain('Fri 1 Jan 2027, 08:00');
   });
 });
+
+describe('refused or failed, decided once (src/errors.ts attemptOutcome)', () => {
+  it('a ticket deleted before its scheduled issuance: the ledger, the run summary and the audit row agree', async () => {
+    const h = buildHarness({ now: NOW });
+    h.map('connectwise', '10');
+    h.entra.addUser(CONTOSO, 'gone@contoso.example');
+    h.psa.connectwise.add({ id: '100', companyId: '10', customFields: { 'New user UPN': 'gone@contoso.example', 'Start date': '7 December 2026' } });
+    await h.poller.runCycle('connectwise');
+    h.psa.connectwise.tickets.delete('100');
+
+    h.setNow(h.store.nextDueAt()!);
+    const summary = await h.scheduler.runDue();
+
+    const [audit] = h.issuances.list({ psa: 'connectwise' }, { limit: 5, offset: 0 }).rows;
+    expect(audit).toMatchObject({ ticketId: '100', outcome: 'failed', outcomeCode: 'TICKET_NOT_FOUND' });
+    expect(h.ledger('connectwise', '100')).toMatchObject({ state: 'failed', detail: 'TICKET_NOT_FOUND' });
+    expect(summary).toMatchObject({ due: 1, refused: 0, failed: 1 });
+    // Nothing to retry and nowhere to write a note: the row is closed.
+    expect(h.store.scheduled('connectwise', '100')).toMatchObject({ state: 'failed', lastError: 'TICKET_NOT_FOUND' });
+    expect(h.entra.passes).toHaveLength(0);
+  });
+});
