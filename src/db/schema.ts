@@ -214,6 +214,34 @@ export const scheduledIssuances = sqliteTable(
   (t) => [index('scheduled_due').on(t.state, t.issueAt), uniqueIndex('scheduled_ticket').on(t.psa, t.ticketId)],
 );
 
+/**
+ * The last company list read from each PSA, kept so the admin companies page shows it at once after a restart (a large
+ * PSA takes a minute to list) while a fresh one is read in the background. `position` is the row's place in the sorted
+ * list, so loading needs no sort. A cache: nothing else reads it, and a refresh replaces a PSA's rows in one step.
+ */
+export const psaCompanies = sqliteTable(
+  'psa_companies',
+  {
+    psa: text('psa', { enum: ['connectwise', 'halo'] }).notNull(),
+    companyId: text('company_id').notNull(),
+    name: text('name').notNull(),
+    identifier: text('identifier'),
+    knownTenantId: text('known_tenant_id'),
+    /** JSON array of the contacts' e-mail domains, when the PSA gives them. */
+    emailDomains: text('email_domains'),
+    position: integer('position').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.psa, t.companyId] }), index('psa_companies_position').on(t.psa, t.position)],
+);
+
+/** Per PSA: when its company list was last read, and the last failed read (shown on the companies page). */
+export const psaCompanyLists = sqliteTable('psa_company_lists', {
+  psa: text('psa', { enum: ['connectwise', 'halo'] }).primaryKey(),
+  listedAt: text('listed_at'),
+  lastError: text('last_error'),
+  lastErrorAt: text('last_error_at'),
+});
+
 /** Admin web sessions (opaque random id, stored hashed). */
 export const adminSessions = sqliteTable('admin_sessions', {
   idHash: text('id_hash').primaryKey(),
@@ -231,3 +259,4 @@ export type NoteOutboxRow = typeof noteOutbox.$inferSelect;
 export type NoteDeadLetterRow = typeof noteDeadLetters.$inferSelect;
 export type PollLedgerRow = typeof pollLedger.$inferSelect;
 export type ScheduledIssuanceRow = typeof scheduledIssuances.$inferSelect;
+export type PsaCompanyRow = typeof psaCompanies.$inferSelect;
