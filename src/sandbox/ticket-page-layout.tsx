@@ -1,4 +1,5 @@
 /** @jsxImportSource hono/jsx */
+import type { Context } from 'hono';
 import type { Child, FC } from 'hono/jsx';
 
 /**
@@ -76,3 +77,94 @@ export const PAGE_HEADERS = {
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
 };
+
+/** What names one simulated PSA on its pages: its product name, brand colour and ticket list. */
+export interface SandboxPsa {
+  product: string;
+  brand: string;
+  listHref: string;
+}
+
+/** A page answered with PAGE_HEADERS. */
+export function sendPage(c: Context, page: Parameters<Context['html']>[0], status: 200 | 404 = 200) {
+  return c.html(page, status, PAGE_HEADERS);
+}
+
+/** A ticket id from the page's query (the PSA's ticket ids are positive integers), or undefined. */
+export function ticketIdFrom(raw: string): number | undefined {
+  return /^\d{1,12}$/.test(raw) ? Number(raw) : undefined;
+}
+
+/** One ticket in the list: a link with its summary, the PSA's own columns, and when it last changed. */
+export interface TicketListRow {
+  id: number;
+  href: string;
+  summary: string;
+  cells: string[];
+  updated: string;
+}
+
+/** The ticket list, in the PSA's own words (its column names and what it counts). */
+export const TicketListPage: FC<{ psa: SandboxPsa; title: string; intro: string; columns: string[]; rows: TicketListRow[] }> = ({ psa, title, intro, columns, rows }) => (
+  <SandboxPage title={title} {...psa}>
+    <p class="muted">{intro}</p>
+    <div class="scroll">
+      <table>
+        <thead>
+          <tr>
+            {columns.map((name) => (
+              <th scope="col">{name}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((t) => (
+            <tr>
+              <td>
+                <a href={t.href}>{`#${t.id}`}</a> {t.summary}
+              </td>
+              {t.cells.map((cell) => (
+                <td>{cell}</td>
+              ))}
+              <td class="nowrap">{t.updated}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  </SandboxPage>
+);
+
+/** The 404 page for a ticket id the simulated PSA does not have. */
+export const TicketNotFoundPage: FC<{ psa: SandboxPsa; message: string }> = ({ psa, message }) => (
+  <SandboxPage title="Ticket not found" {...psa} refresh={false}>
+    <p>{message}</p>
+  </SandboxPage>
+);
+
+/** The ticket's fields, in the order and with the labels the PSA shows them. */
+export const TicketFields: FC<{ fields: { label: string; value: string; testId?: string }[] }> = ({ fields }) => (
+  <section class="card" aria-label="Ticket fields">
+    <dl class="fields">
+      {fields.map((f) => (
+        <>
+          <dt>{f.label}</dt>
+          <dd data-testid={f.testId}>{f.value}</dd>
+        </>
+      ))}
+    </dl>
+  </section>
+);
+
+/** One note (ConnectWise) or action (Halo): its number, time and author, then the PSA's own flags, then its body. */
+export const TicketEntry: FC<{ kind: 'note' | 'action'; id: number; isPrivate: boolean; at: string; by: string; flags: Child; children?: Child }> = ({ kind, id, isPrivate, at, by, flags, children }) => (
+  <article class={isPrivate ? 'entry private' : 'entry'} {...{ [`data-${kind}-id`]: String(id) }}>
+    <div class="meta">
+      <strong>{`#${id}`}</strong>
+      <span class="nowrap">{at}</span>
+      <span>{`by ${by}`}</span>
+      {flags}
+    </div>
+    {children}
+  </article>
+);
