@@ -1,7 +1,7 @@
 import { OpenAPIHono, createRoute } from '@hono/zod-openapi';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { ERROR_CATALOGUE, type ErrorCode } from '../errors.js';
+import { ERROR_CATALOGUE, REFUSAL_CODES, type ErrorCode } from '../errors.js';
 import type { Services } from '../services.js';
 import { buttonBody, revokeBody } from './button.js';
 import { mappingBody } from './mappings-api.js';
@@ -90,22 +90,9 @@ const AUTH_CODES = codes('UNAUTHORIZED', 'TOO_MANY_ATTEMPTS', 'PAYLOAD_TOO_LARGE
 const ISSUE_CODES = codes(
   ...AUTH_CODES,
   'TICKET_NOT_FOUND',
-  'COMPANY_NOT_MAPPED',
-  'MAPPING_DISABLED',
-  'USER_NOT_IDENTIFIED',
-  'USER_DOMAIN_NOT_VERIFIED',
-  'USER_NOT_FOUND',
-  'USER_DISABLED',
-  'USER_GUEST',
-  'USER_PRIVILEGED',
-  'USER_HAS_LIVE_PASS',
-  'POLICY_DISABLED',
-  'START_DATE_INVALID',
-  'LIFETIME_INVALID',
-  'TENANT_NOT_FOUND',
-  'ROLE_CHECK_FAILED',
+  // Every refusal the use case can answer with (src/errors.ts), so a new refusal code is documented without a second list.
+  ...REFUSAL_CODES,
   'UPSTREAM_THROTTLED',
-  'ENTRA_ACCESS_DENIED',
   'ENTRA_NOT_CONFIGURED',
   'PSA_ERROR',
   'UPSTREAM_UNAVAILABLE',
