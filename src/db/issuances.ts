@@ -1,18 +1,12 @@
-import { and, desc, eq, gte, isNotNull, lt, lte, notInArray, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, isNotNull, lt, notInArray, sql } from 'drizzle-orm';
 import type { Db } from './index.js';
 import { issuances, noteDeadLetters, noteOutbox, type IssuanceRow, type NewIssuance } from './schema.js';
 import type { PsaKind } from '../domain.js';
+import { listIssuances, type IssuanceFilter, type IssuanceList, type IssuancePage } from './audit-search.js';
 
 export type Issuance = IssuanceRow;
 
-export interface IssuanceFilter {
-  psa?: PsaKind;
-  companyId?: string;
-  user?: string;
-  outcome?: Issuance['outcome'];
-  from?: string;
-  to?: string;
-}
+export type { IssuanceFilter, IssuanceList, IssuancePage } from './audit-search.js';
 
 /** The audit trail. No column can hold the pass: the row types have none. */
 export interface IssuanceLog {
@@ -21,7 +15,8 @@ export interface IssuanceLog {
   get(id: string): Issuance | undefined;
   /** The newest issued pass for this ticket and user since `since` (idempotency window). */
   findRecentIssued(psa: PsaKind, ticketId: string, userPrincipalName: string, since: Date): Issuance | undefined;
-  list(filter: IssuanceFilter, page: { limit: number; offset: number }): { rows: Issuance[]; total: number };
+  /** Newest first; user and company searches read the trigram index (see audit-search.ts). */
+  list(filter: IssuanceFilter, page: IssuancePage): IssuanceList;
   /**
    * Deletes audit rows created before `before` (AUDIT_RETENTION_DAYS), except rows a waiting note or a dead letter
    * still names. Returns how many went.
@@ -65,28 +60,6 @@ export function createIssuanceLog(db: Db): IssuanceLog {
           ),
         )
         .run().changes,
-    list: (filter, page) => {
-      const where: SQL[] = [];
-      if (filter.psa) where.push(eq(issuances.psa, filter.psa));
-      if (filter.companyId) where.push(eq(issuances.companyId, filter.companyId));
-      if (filter.user) {
-        const pattern = `%${filter.user.replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
-        where.push(sql`${issuances.userPrincipalName} LIKE ${pattern} ESCAPE '\\'`);
-      }
-      if (filter.outcome) where.push(eq(issuances.outcome, filter.outcome));
-      if (filter.from) where.push(gte(issuances.createdAt, filter.from));
-      if (filter.to) where.push(lte(issuances.createdAt, filter.to));
-      const condition = where.length ? and(...where) : undefined;
-      const rows = db
-        .select()
-        .from(issuances)
-        .where(condition)
-        .orderBy(desc(issuances.createdAt))
-        .limit(page.limit)
-        .offset(page.offset)
-        .all();
-      const total = db.select({ n: sql<number>`count(*)` }).from(issuances).where(condition).get()?.n ?? 0;
-      return { rows, total };
-    },
+    list: (filter, page) => listIssuances(db, filter, page),
   };
 }

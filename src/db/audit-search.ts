@@ -1,0 +1,124 @@
+import { and, desc, eq, gte, lte, sql, type SQL } from 'drizzle-orm';
+import { PSA_KINDS, type PsaKind } from '../domain.js';
+import type { Db } from './index.js';
+import { issuances, type IssuanceRow } from './schema.js';
+
+/**
+ * The audit's user and company searches, read from `issuance_search` (migration 0004_audit_search): an FTS5 index with
+ * the trigram tokenizer over `issuances.user_principal_name` and `company_name`, kept in step by triggers. A phrase of
+ * trigrams is a substring match, case-insensitive, found through the index instead of a `LIKE '%…%'` scan of every row.
+ */
+
+/** A trigram index cannot find text shorter than one trigram. */
+export const SEARCH_MIN_CHARS = 3;
+/** Longest search text kept (a UPN is at most 113 characters, a PSA company name well under this). */
+export const SEARCH_MAX_CHARS = 200;
+
+/**
+ * The text as typed, without control characters (no name holds one, and a NUL would end FTS5's query early), trimmed
+ * and cut to SEARCH_MAX_CHARS.
+ */
+export function cleanSearchText(text: string): string {
+  return [...text.replace(/[\u0000-\u001f\u007f]/g, '').trim()].slice(0, SEARCH_MAX_CHARS).join('');
+}
+
+/** True when the text is long enough for a substring search (counted in characters, not UTF-16 units). */
+export const searchable = (text: string): boolean => [...text].length >= SEARCH_MIN_CHARS;
+
+/**
+ * One FTS5 phrase in one column. Inside a double-quoted FTS5 string every character is literal except the double
+ * quote, written twice; so `*`, `-`, `NEAR`, `OR`, `:` and parentheses are text to find, never query syntax.
+ */
+export function ftsPhrase(column: 'user_principal_name' | 'company_name', text: string): string {
+  return `{${column}} : "${text.replaceAll('"', '""')}"`;
+}
+
+/**
+ * `issuances.rowid IN (…)`. When `walkByDate` is set the rowid is hidden from the planner (`+rowid`), so it walks
+ * the newest-first index and checks each row against the matches: cheap when the matches are many (a page fills
+ * quickly), whereas fetching every match by rowid and sorting them all is cheap only when they are few.
+ */
+const rowidIn = (matches: SQL, walkByDate: boolean): SQL =>
+  walkByDate ? sql`+${issuances}.rowid IN (${matches})` : sql`${issuances}.rowid IN (${matches})`;
+
+const ftsRowids = (column: 'user_principal_name' | 'company_name', text: string): SQL =>
+  sql`SELECT rowid FROM issuance_search WHERE issuance_search MATCH ${ftsPhrase(column, text)}`;
+
+/** Rows whose user principal name contains `text`; text too short for the index matches nothing. */
+export function userMatches(text: string, walkByDate = false): SQL {
+  if (!searchable(text)) return sql`0`;
+  return rowidIn(ftsRowids('user_principal_name', text), walkByDate);
+}
+
+/**
+ * Rows whose company name contains `text`, or whose PSA company id is `text` exactly (an id is looked up whole:
+ * part of a number would match unrelated companies). Text too short for the index matches ids only.
+ */
+export function companyMatches(text: string, walkByDate = false): SQL {
+  const psas = sql.join(PSA_KINDS.map((p) => sql`${p}`), sql`, `);
+  const byId = sql`SELECT rowid FROM ${issuances} WHERE ${issuances.psa} IN (${psas}) AND ${issuances.companyId} = ${text}`;
+  if (!searchable(text)) return rowidIn(byId, walkByDate);
+  return rowidIn(sql`${ftsRowids('company_name', text)} UNION ALL ${byId}`, walkByDate);
+}
+
+export interface IssuanceFilter {
+  psa?: PsaKind;
+  companyId?: string;
+  /** Part of the user principal name, any case (at least SEARCH_MIN_CHARS characters, else nothing matches). */
+  user?: string;
+  /** Part of the company name, any case (at least SEARCH_MIN_CHARS characters), or a PSA company id exactly. */
+  company?: string;
+  outcome?: IssuanceRow['outcome'];
+  from?: string;
+  to?: string;
+}
+
+export interface IssuancePage {
+  limit: number;
+  offset: number;
+  /** Count matches up to this many (default COUNT_CAP); `totalCapped` says there are more. */
+  countUpTo?: number;
+}
+
+/** A filtered count stops here: past it the page says "more than", and counting further would read every match. */
+export const COUNT_CAP = 10_000;
+
+export interface IssuanceList {
+  rows: IssuanceRow[];
+  /** Rows matching the filter, or `countUpTo` when `totalCapped`. */
+  total: number;
+  /** More rows match than `total`. */
+  totalCapped: boolean;
+}
+
+/** The audit trail, newest first, filtered; each filter is answered from an index. */
+export function listIssuances(db: Db, filter: IssuanceFilter, page: IssuancePage): IssuanceList {
+  const conditions = (walkByDate: boolean): SQL | undefined => {
+    const where: SQL[] = [];
+    if (filter.psa) where.push(eq(issuances.psa, filter.psa));
+    if (filter.companyId) where.push(eq(issuances.companyId, filter.companyId));
+    if (filter.user !== undefined) where.push(userMatches(cleanSearchText(filter.user), walkByDate));
+    if (filter.company !== undefined) where.push(companyMatches(cleanSearchText(filter.company), walkByDate));
+    if (filter.outcome) where.push(eq(issuances.outcome, filter.outcome));
+    if (filter.from) where.push(gte(issuances.createdAt, filter.from));
+    if (filter.to) where.push(lte(issuances.createdAt, filter.to));
+    return where.length ? and(...where) : undefined;
+  };
+  const cap = page.countUpTo ?? COUNT_CAP;
+  const condition = conditions(false);
+  // Unfiltered, SQLite counts from the b-tree cheaply; filtered, at most cap + 1 matches are read.
+  const counted = condition
+    ? (db.get<{ n: number }>(sql`SELECT count(*) AS n FROM (SELECT 1 FROM ${issuances} WHERE ${condition} LIMIT ${cap + 1})`)?.n ?? 0)
+    : (db.select({ n: sql<number>`count(*)` }).from(issuances).get()?.n ?? 0);
+  const totalCapped = condition !== undefined && counted > cap;
+  const rows = db
+    .select()
+    .from(issuances)
+    // Many matches: walk the newest-first index until the page is full rather than sort them all.
+    .where(totalCapped ? conditions(true) : condition)
+    .orderBy(desc(issuances.createdAt))
+    .limit(page.limit)
+    .offset(page.offset)
+    .all();
+  return { rows, total: totalCapped ? cap : counted, totalCapped };
+}
