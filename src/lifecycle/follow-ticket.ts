@@ -33,7 +33,7 @@ export const FOLLOWER_REQUESTED_BY = 'onboarding poller';
 
 /**
  * A pass lives as long as its reason (DESIGN invariant 8). For a ticket whose pass the poller or scheduler issued or
- * scheduled, until that pass starts: a cancelled status revokes the pass (or drops the schedule) with one note; a
+ * scheduled, or the button issued and the pipeline adopted (src/polling/deps.ts adoptablePass), until that pass starts: a cancelled status revokes the pass (or drops the schedule) with one note; a
  * changed start date or user revokes a pass that has not started, and the handler issues or schedules the new one.
  * Each revocation is recorded together with the ledger state, so a restart repeats neither the revocation nor a note.
  */
@@ -59,7 +59,7 @@ export function createTicketFollower(deps: TicketFollowerDeps) {
     if (isCancelled(psa, ticket)) return cancel(psa, ticket, ledger);
     if (ledger.state !== 'issued') return { kind: 'handle' };
 
-    const pass = ledger.issuanceId ? deps.passes.get(ledger.issuanceId) : undefined;
+    const pass = followedPass(psa, ticket.id, ledger);
     if (!pass || pass.outcome !== 'issued' || pass.endedAt || !pass.startAt || Date.parse(pass.startAt) <= now().getTime()) {
       // Revoked, replaced, or already started (then it is in use, and the enrolment follow-up takes over).
       deps.store.stopWatching(psa, ticket.id, now());
@@ -109,6 +109,26 @@ export function createTicketFollower(deps: TicketFollowerDeps) {
     });
     deps.logger.info({ psa, ticketId: ticket.id, issuanceId: pass.id, change: change.kind }, 'pass revoked: the ticket changed before the pass started');
     return { kind: 'replace', replacing: { change, revoked: { startAt: new Date(pass.startAt), expiresAt: new Date(pass.expiresAt ?? pass.startAt) }, userPrincipalName: pass.userPrincipalName ?? upn ?? '' } };
+  }
+
+  /**
+   * The ticket's pass: the one the ledger names while it lives; once that one was replaced on this ticket (the button
+   * re-issued it), the same user's live pass on the ticket, which is followed the same way from then on. A pass for
+   * someone else on the ticket is not the onboarding's and is left alone.
+   */
+  function followedPass(psa: PsaKind, ticketId: string, ledger: PollLedgerRow) {
+    const named = ledger.issuanceId ? deps.passes.get(ledger.issuanceId) : undefined;
+    if (!named || (named.outcome === 'issued' && !named.endedAt)) return named;
+    const live = deps.passes.liveForTicket(psa, ticketId).filter((p) => p.userPrincipalName === named.userPrincipalName).at(-1);
+    if (!live) return named;
+    const startsAt = live.startAt ? new Date(live.startAt) : undefined;
+    deps.store.record(
+      psa,
+      ticketId,
+      { state: 'issued', fingerprint: ledger.inputFingerprint, ticketUpdatedAt: ledger.ticketUpdatedAt, issuanceId: live.id, detail: `re-issued by ${live.requestedBy ?? 'the button'}`, watchUntil: startsAt && startsAt.getTime() > now().getTime() ? startsAt : null },
+      now(),
+    );
+    return live;
   }
 
   async function revokeInGraph(pass: { tenantId: string | null; userObjectId: string | null; graphMethodId: string | null }) {

@@ -6,6 +6,7 @@ import type { Logger } from '../logger.js';
 import type { TicketFieldSettings } from '../psa/ticket-fields.js';
 import type { TicketIssuance } from '../tap/ticket-issuance.js';
 import type { PassLedger } from '../lifecycle/passes.js';
+import type { IssuanceRow } from '../db/schema.js';
 import type { PollingStore } from './store.js';
 
 /** What the poller and the scheduler share. */
@@ -49,4 +50,23 @@ export function isCycleAbort(error: unknown): boolean {
 export function describeError(error: unknown): string {
   if (error instanceof AppError) return `${error.code}: ${error.detail}`;
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The live pass already on this ticket for this user — one the button issued before the pipeline got to it — which
+ * the poller and the scheduler adopt instead of creating another (a create silently replaces it in Graph).
+ */
+export function adoptablePass(passes: Pick<PassLedger, 'liveForTicket'>, psa: PsaKind, ticketId: string, userPrincipalName: string): IssuanceRow | undefined {
+  const upn = userPrincipalName.toLowerCase();
+  return passes.liveForTicket(psa, ticketId).find((p) => p.userPrincipalName === upn);
+}
+
+/**
+ * A ticket's pass is followed (src/lifecycle/follow-ticket.ts) until it starts, whoever issued it; a pass already in
+ * use is the enrolment follow-up's.
+ */
+export function followUntil(startAt: string | Date | null | undefined, now: Date): Date | null {
+  if (!startAt) return null;
+  const at = new Date(startAt);
+  return at.getTime() > now.getTime() ? at : null;
 }

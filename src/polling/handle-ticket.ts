@@ -7,7 +7,7 @@ import type { PsaConnector, PsaTicket } from '../psa/port.js';
 import { readOnboardingInputs, type OnboardingInputs } from '../psa/ticket-fields.js';
 import { onboardingDetailsMissingNote, replacesRevokedSentence, scheduledNote, ticketChangedNote, unclearStartDateNote } from '../tap/note.js';
 import type { Replacing } from '../lifecycle/follow-ticket.js';
-import { describeError, doneStatusFor, fieldSettings, isCycleAbort, POLLER_REQUESTED_BY, type OnboardingDeps } from './deps.js';
+import { adoptablePass, describeError, doneStatusFor, fieldSettings, followUntil, isCycleAbort, POLLER_REQUESTED_BY, type OnboardingDeps } from './deps.js';
 import { fingerprint, mappingPart, planIssue, splitFingerprint, userRetryAt } from './plan.js';
 import type { LedgerState } from './store.js';
 
@@ -99,6 +99,16 @@ export function createTicketHandler(deps: OnboardingDeps) {
       return 'needs_input';
     }
 
+    // A pass someone already issued on this ticket for this user (the button, before the poller saw the ticket, even
+    // for a start beyond the lead time) is the ticket's pass: the poller adopts it instead of issuing, scheduling (a
+    // later create would silently replace it) or noting a second one, and follows it like its own until it starts.
+    const pressed = replacing ? undefined : adoptablePass(deps.passes, psa, ticket.id, upn);
+    if (pressed) {
+      store.cancel(psa, ticket.id, now());
+      record('issued', { issuanceId: pressed.id, detail: `issued by ${pressed.requestedBy ?? 'the button'}`, watchUntil: followUntil(pressed.startAt, now()) });
+      return 'unchanged';
+    }
+
     const plan = planIssue(date.date, mapping, now(), deps.config.polling.leadDays);
     if (plan.kind === 'schedule' && mapping) {
       const row = store.scheduled(psa, ticket.id);
@@ -138,13 +148,6 @@ export function createTicketHandler(deps: OnboardingDeps) {
     }
 
     store.cancel(psa, ticket.id, now());
-    // A pass someone already issued on this ticket for this user (the button, before the poller saw the ticket) is
-    // the ticket's pass: the poller adopts it instead of issuing and noting a second one.
-    const pressed = replacing ? undefined : deps.passes.liveForTicket(psa, ticket.id).find((p) => p.userPrincipalName === upn.toLowerCase());
-    if (pressed) {
-      record('issued', { issuanceId: pressed.id, detail: `issued by ${pressed.requestedBy ?? 'the button'}` });
-      return 'unchanged';
-    }
     // The attempt at (or after) the start is the last one; before it, a missing account is waited for quietly.
     const final = !plan.startAt || plan.startAt.getTime() <= now().getTime();
     try {
@@ -160,9 +163,8 @@ export function createTicketHandler(deps: OnboardingDeps) {
         quietRefusals: final ? [] : ['USER_NOT_FOUND'],
         notePreface: replacing ? [replacesRevokedSentence(replacing.change, replacing.revoked, zone)] : undefined,
       });
-      const startsAt = new Date(result.startDateTime);
       // Followed until the pass starts: a changed start date, user or a cancellation revokes it before then.
-      record('issued', { issuanceId: result.issuanceId, detail: result.status, watchUntil: startsAt.getTime() > now().getTime() ? startsAt : null });
+      record('issued', { issuanceId: result.issuanceId, detail: result.status, watchUntil: followUntil(result.startDateTime, now()) });
       return 'issued';
     } catch (error) {
       if (error instanceof AppError && error.code === 'USER_NOT_FOUND' && !final && plan.startAt) {

@@ -3,13 +3,15 @@ import { AppError, attemptOutcome } from '../errors.js';
 import { errorForLog } from '../logger.js';
 import { retryDelayMs } from '../delivery/outbox.js';
 import { userNeverAppearedNote } from '../tap/note.js';
-import { describeError, doneStatusFor, isCycleAbort, SCHEDULER_REQUESTED_BY, type OnboardingDeps } from './deps.js';
+import { adoptablePass, describeError, doneStatusFor, followUntil, isCycleAbort, SCHEDULER_REQUESTED_BY, type OnboardingDeps } from './deps.js';
 import { userRetryAt } from './plan.js';
 import type { LedgerState } from './store.js';
 
 export interface SchedulerSummary {
   due: number;
   issued: number;
+  /** Rows whose ticket already had the user's pass from the button: adopted, nothing created. */
+  adopted: number;
   waitingUser: number;
   refused: number;
   failed: number;
@@ -35,7 +37,7 @@ export function createOnboardingScheduler(deps: OnboardingDeps, opts: { random?:
   const setLedger = (row: ScheduledIssuanceRow, state: LedgerState, detail: string, issuanceId?: string, startsAt?: Date) => {
     const current = store.ledger(row.psa, row.ticketId);
     // An issued pass is followed until it starts (src/lifecycle/follow-ticket.ts); a final failure is not followed.
-    const watchUntil = state === 'issued' ? (startsAt && startsAt.getTime() > now().getTime() ? startsAt : null) : state === 'waiting_user' ? undefined : null;
+    const watchUntil = state === 'issued' ? followUntil(startsAt, now()) : state === 'waiting_user' ? undefined : null;
     store.record(
       row.psa,
       row.ticketId,
@@ -52,6 +54,15 @@ export function createOnboardingScheduler(deps: OnboardingDeps, opts: { random?:
       store.finish(row.id, 'done', now());
       setLedger(row, 'issued', 'issued before a restart', existing, new Date(row.startAt));
       summary.issued += 1;
+      return;
+    }
+    // A pass the button issued on this ticket for this user since the row was written is the ticket's pass: creating
+    // another would silently replace it in Graph (the technician may have handed it out). Adopted and followed.
+    const pressed = adoptablePass(deps.passes, row.psa, row.ticketId, row.userPrincipalName);
+    if (pressed) {
+      store.finish(row.id, 'done', now());
+      setLedger(row, 'issued', `issued by ${pressed.requestedBy ?? 'the button'}`, pressed.id, pressed.startAt ? new Date(pressed.startAt) : undefined);
+      summary.adopted += 1;
       return;
     }
     const startAt = new Date(row.startAt);
@@ -113,7 +124,7 @@ export function createOnboardingScheduler(deps: OnboardingDeps, opts: { random?:
 
   return {
     async runDue() {
-      const summary: SchedulerSummary = { due: 0, issued: 0, waitingUser: 0, refused: 0, failed: 0, retried: 0 };
+      const summary: SchedulerSummary = { due: 0, issued: 0, adopted: 0, waitingUser: 0, refused: 0, failed: 0, retried: 0 };
       for (const row of store.due(now(), BATCH)) {
         // Claimed first, so the poller leaves the ticket alone and a second instance would skip it.
         if (!store.claim(row, now())) continue;

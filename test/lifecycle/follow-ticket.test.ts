@@ -194,6 +194,105 @@ describe.each(['connectwise', 'halo'] as const)('%s: a pass follows its ticket',
     expect(h.store.scheduled(kind, '109')).toMatchObject({ state: 'pending', startAt: '2026-12-18T07:00:00.000Z' });
   });
 
+  describe('a pass the button issued on an onboarding ticket is followed like the poller\'s own', () => {
+    const press = (id: string, reissue = false) => h.deps.tickets.issueForTicket({ psa: kind, ticketId: id, trigger: 'button', requestedBy: 'Alex (service desk)', reissue });
+
+    it('start date moved after the poller adopted the press: revoked, rescheduled, one note', async () => {
+      add('120', 'jane@contoso.example', '2026-11-28');
+      await press('120');
+      await cycle();
+      const pressed = h.entra.passes[0]!.tap;
+      expect(h.entra.passes).toHaveLength(1);
+
+      edit('120', 'jane@contoso.example', '2026-12-18');
+      expect(await cycle()).toMatchObject({ replaced: 1, scheduled: 1 });
+
+      expect(h.entra.deleted).toEqual([pressed.id]);
+      expect(events('rescheduled')).toMatchObject([{ ticketId: '120', outcomeCode: 'START_DATE_CHANGED' }]);
+      expect(h.store.scheduled(kind, '120')).toMatchObject({ state: 'pending', startAt: '2026-12-18T07:00:00.000Z' });
+      const all = notes('120');
+      expect(all).toHaveLength(2);
+      expect(all[1]).toContain("The ticket's start date changed from 2026-11-28 to 2026-12-18.");
+    });
+
+    it('cancelled after the press: the pass is revoked with one note', async () => {
+      add('121', 'jane@contoso.example', '2026-11-28');
+      await press('121');
+      await cycle();
+      cancelTicket('121');
+      expect(await cycle()).toMatchObject({ cancelled: 1 });
+
+      expect(h.entra.deleted).toEqual([h.entra.passes[0]!.tap.id]);
+      expect(h.passes.liveForTicket(kind, '121')).toHaveLength(0);
+      expect(notes('121')[1]).toContain('Temporary Access Pass revoked: onboarding cancelled');
+    });
+
+    it("user changed after the press: the old user's pass is revoked and the new user gets one", async () => {
+      add('122', 'jane@contoso.example', '2026-11-28');
+      await press('122');
+      await cycle();
+      edit('122', 'kim@contoso.example', '2026-11-28');
+      await cycle();
+
+      expect(h.entra.deleted).toEqual([h.entra.passes[0]!.tap.id]);
+      expect(h.entra.passesFor('kim@contoso.example')).toHaveLength(1);
+      expect(events('revoked')).toMatchObject([{ ticketId: '122', userPrincipalName: 'jane@contoso.example', outcomeCode: 'USER_CHANGED' }]);
+    });
+
+    it('a press for a start beyond the lead time is adopted, not scheduled again (a scheduled create would silently replace it)', async () => {
+      add('123', 'jane@contoso.example', '2026-12-18');
+      await press('123');
+      await cycle();
+      expect(h.store.scheduled(kind, '123')).toBeUndefined();
+      expect(h.ledger(kind, '123')).toMatchObject({ state: 'issued' });
+      expect(notes('123')).toHaveLength(1);
+
+      cancelTicket('123');
+      await cycle();
+      expect(h.entra.deleted).toEqual([h.entra.passes[0]!.tap.id]);
+      h.setNow('2026-12-15T08:00:00Z');
+      expect(await h.scheduler.runDue()).toMatchObject({ due: 0 });
+      expect(h.entra.passes).toHaveLength(1);
+    });
+
+    it('pressed while the pass was scheduled: the scheduler adopts the press instead of replacing it, and it is followed', async () => {
+      add('125', 'jane@contoso.example', '2026-12-18');
+      await cycle();
+      expect(h.store.scheduled(kind, '125')).toMatchObject({ state: 'pending' });
+      await press('125');
+      await cycle();
+      const pressed = h.entra.passes[0]!;
+
+      h.setNow('2026-12-15T07:00:00Z');
+      await h.scheduler.runDue();
+      expect(h.entra.passes).toHaveLength(1);
+      expect(h.entra.live.get(pressed.userId)?.tap.id).toBe(pressed.tap.id);
+      expect(h.store.scheduled(kind, '125')).toMatchObject({ state: 'done' });
+      expect(notes('125')).toHaveLength(2);
+
+      cancelTicket('125');
+      expect(await cycle()).toMatchObject({ cancelled: 1 });
+      expect(h.entra.deleted).toEqual([pressed.tap.id]);
+    });
+
+    it('a pass re-issued by the button after the poller issued is the one followed', async () => {
+      add('124', 'jane@contoso.example', '2026-11-28');
+      await cycle();
+      h.setNow(new Date(NOW.getTime() + 3_600_000));
+      await press('124', true);
+      const [polled, reissued] = h.entra.passes;
+      expect(h.entra.live.get(reissued!.userId)?.tap.id).toBe(reissued!.tap.id);
+      await cycle();
+
+      edit('124', 'jane@contoso.example', '2026-12-18');
+      await cycle();
+      expect(h.entra.deleted).toContain(reissued!.tap.id);
+      expect(h.entra.deleted).not.toContain(polled!.tap.id);
+      expect(h.entra.live.get(reissued!.userId)).toBeUndefined();
+      expect(h.store.scheduled(kind, '124')).toMatchObject({ state: 'pending', startAt: '2026-12-18T07:00:00.000Z' });
+    });
+  });
+
   it('stops following a pass once it has started', async () => {
     add('110', 'jane@contoso.example', '2026-11-27');
     await cycle();
