@@ -197,7 +197,9 @@ export interface PollRow {
 export async function pollCycle(pacing: BenchPacing) {
   const COMPANIES = 100;
   const PRESS_EVERY_MS = 5_000;
-  const world = benchWorld({ tenants: 50, usersPerTenant: 2, onboardingPerPsa: 1_000, onboardingCompanies: COMPANIES });
+  // One press every 5 s through both backlogs (ConnectWise at 600/min, Halo at 300/min: about 6 minutes in all), each
+  // on a ticket of its own: 50 tenants × 6 users leaves room for 300.
+  const world = benchWorld({ tenants: 50, usersPerTenant: 6, onboardingPerPsa: 1_000, onboardingCompanies: COMPANIES });
   const sb = await startSandbox({ latencyMs: LATENCY_MS, seed: world.seed });
   const dir = tempDir();
   const config = connectorConfig(sb, connectorEnv(sb, join(dir.path, 'db.sqlite'), { onboarding: true, pacing }));
@@ -230,7 +232,8 @@ export async function pollCycle(pacing: BenchPacing) {
             await Promise.race([cycle, new Promise((r) => setTimeout(r, PRESS_EVERY_MS))]);
             if (done) break;
             const tenant = world.tenants[pressed % world.tenants.length]!;
-            const ticket = tenant.tickets[psa][Math.floor(pressed / world.tenants.length)]!;
+            const ticket = tenant.tickets[psa][Math.floor(pressed / world.tenants.length)];
+            if (ticket === undefined) throw new Error(`the backlog outlasted the ${pressed} button tickets of the bench world; give it more users per tenant`);
             pressed += 1;
             const r = await press(running.url, psa, ticket);
             if (r.status !== 201) throw new Error(`press during the backlog answered ${r.status}: ${r.body}`);
