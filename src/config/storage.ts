@@ -26,6 +26,9 @@ export const storageShape = {
   // Audit rows older than this are deleted (about 650 bytes each); 0 keeps them for ever. A row the outbox or the dead
   // letters still name is kept whatever its age.
   AUDIT_RETENTION_DAYS: int(0, 36_500, 400),
+  // The admin companies page shows the last company list read from each PSA (kept in the database) and reads a new one
+  // in the background once it is older than this. Listing 10,000 Halo clients takes 100 requests of the Halo budget.
+  ADMIN_COMPANY_LIST_MAX_AGE_MINUTES: int(1, 1_440, 15),
   ADMIN_PASSWORD_HASH: secret(
     z.preprocess(
       blankToUndefined,
@@ -43,6 +46,8 @@ export interface AdminConfig {
   apiToken: string | undefined;
   username: string;
   passwordHash: string | undefined;
+  /** Age after which the companies page reads a PSA's company list again, in the background. */
+  companyListMaxAgeMinutes: number;
 }
 
 export function buildStorage(env: StorageEnv): { databasePath: string; auditRetentionDays: number; sealKey: Buffer | undefined; admin: AdminConfig } {
@@ -50,6 +55,11 @@ export function buildStorage(env: StorageEnv): { databasePath: string; auditRete
     databasePath: env.DATABASE_PATH,
     auditRetentionDays: env.AUDIT_RETENTION_DAYS,
     sealKey: env.TAP_SEAL_KEY,
-    admin: { apiToken: env.ADMIN_API_TOKEN, username: env.ADMIN_USERNAME, passwordHash: env.ADMIN_PASSWORD_HASH },
+    admin: {
+      apiToken: env.ADMIN_API_TOKEN,
+      username: env.ADMIN_USERNAME,
+      passwordHash: env.ADMIN_PASSWORD_HASH,
+      companyListMaxAgeMinutes: env.ADMIN_COMPANY_LIST_MAX_AGE_MINUTES,
+    },
   };
 }

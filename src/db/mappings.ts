@@ -30,10 +30,14 @@ export interface MappingStore {
    * One customer in both PSAs is normal and not flagged.
    */
   sharedTenants(): Set<string>;
+  /** Goes up with every write through this store: a cheap "have the mappings changed since?" for views built from them. */
+  revision(): number;
 }
 
 export function createMappingStore(db: Db): MappingStore {
+  let revision = 0;
   const upsert = (psa: PsaKind, companyId: string, input: MappingInput): TenantMapping => {
+    revision += 1;
     const now = new Date().toISOString();
     const values = {
       psa,
@@ -76,11 +80,15 @@ export function createMappingStore(db: Db): MappingStore {
         .get(),
     upsert,
     upsertMany: (rows) => db.transaction(() => rows.map((r) => upsert(r.psa, r.companyId, r.input)).length),
-    remove: (psa, companyId) =>
-      db
-        .delete(tenantMappings)
-        .where(and(eq(tenantMappings.psa, psa), eq(tenantMappings.companyId, companyId)))
-        .run().changes > 0,
+    remove: (psa, companyId) => {
+      revision += 1;
+      return (
+        db
+          .delete(tenantMappings)
+          .where(and(eq(tenantMappings.psa, psa), eq(tenantMappings.companyId, companyId)))
+          .run().changes > 0
+      );
+    },
     sharedTenants: () =>
       new Set(
         db
@@ -91,5 +99,6 @@ export function createMappingStore(db: Db): MappingStore {
           .all()
           .map((r) => `${r.psa}:${r.tenantId}`),
       ),
+    revision: () => revision,
   };
 }

@@ -61,8 +61,11 @@ export interface PsaConnector {
   getTicket(ticketId: string): Promise<PsaTicket | null>;
   /** The ticket's free text (see PsaTicket.description); one extra request on ConnectWise, none on Halo. */
   getTicketDescription(ticket: PsaTicket): Promise<string>;
-  /** Every (non-deleted) company, paged to the end. */
-  listCompanies(): Promise<PsaCompany[]>;
+  /**
+   * Every (non-deleted) company, paged to the end. A large PSA takes a minute or more: `onProgress` is told the number
+   * of companies read so far after each page (the admin page shows it).
+   */
+  listCompanies(opts?: { onProgress?: (companiesRead: number) => void }): Promise<PsaCompany[]>;
   /** Writes a technician-only note; optionally moves the ticket to `status` in the same step (adapter-specific value). */
   writePrivateNote(ticketId: string, note: PrivateNote, opts?: { status?: string }): Promise<void>;
   /**

@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import type { FC } from 'hono/jsx';
 import type { PsaKind } from '../../domain.js';
 import type { Services } from '../../services.js';
-import { filterCompanies, type CompanyDirectory, type CompanyFilter, type CompanyRow } from './company-directory.js';
+import type { CompanyDirectory, CompanyFilter, CompanyRow, PsaListStatus } from './company-directory.js';
 import { ADMIN_PAGE_SIZE, pageNumber, type AdminEnv } from './context.js';
 import { CsrfInput, Layout, Notice, Pager, formatInstant, query } from './layout.js';
 
@@ -36,6 +36,47 @@ export const TenantCell: FC<{ row: CompanyRow }> = ({ row }) =>
     <span class="muted">—</span>
   );
 
+const companies = (n: number) => `${n} ${n === 1 ? 'company' : 'companies'}`;
+
+const listedLine = (s: PsaListStatus) => `${PSA_LABEL[s.psa]}: ${s.listedAt ? `${companies(s.count)} as of ${formatInstant(s.listedAt)}` : 'not read yet'}`;
+
+/** Seconds between reloads of a page waiting for a listing (admin.js; a plain link does the same without script). */
+export const RELOAD_AFTER_SECONDS = 3;
+
+/**
+ * Where each PSA's list stands: being read (first time, or a refresh of the list shown), or failed. Nothing here waited
+ * for the PSA: the page says what it shows and reloads itself while a listing runs.
+ */
+export const ListingNotices: FC<{ psas: PsaListStatus[]; reloadHref: string }> = ({ psas, reloadHref }) => (
+  <>
+    {psas.map((s) => {
+      const label = PSA_LABEL[s.psa];
+      const progress = s.refreshing ? `${companies(s.refreshing.read)} read so far.` : '';
+      return (
+        <>
+          {s.refreshing && !s.listedAt ? (
+            <Notice kind="info">{`Reading companies from ${label}… ${progress} Until it is done, only the mapped ${label} companies are shown.`}</Notice>
+          ) : null}
+          {s.refreshing && s.listedAt ? (
+            <Notice kind="info">{`Refreshing from ${label}… ${progress} The list below is as of ${formatInstant(s.listedAt)}.`}</Notice>
+          ) : null}
+          {s.failure && s.listedAt ? (
+            <Notice kind="error">{`${label}: refreshing the company list failed at ${formatInstant(s.failure.at)}. ${s.failure.message} The list below is as of ${formatInstant(s.listedAt)}.`}</Notice>
+          ) : null}
+          {s.failure && !s.listedAt ? (
+            <Notice kind="error">{`${label}: companies could not be listed. ${s.failure.message} (tried ${formatInstant(s.failure.at)})`}</Notice>
+          ) : null}
+        </>
+      );
+    })}
+    {psas.some((s) => s.refreshing) ? (
+      <p class="muted small" data-reload-after={String(RELOAD_AFTER_SECONDS)}>
+        This page reloads by itself until the list is read. <a href={reloadHref}>Reload</a>
+      </p>
+    ) : null}
+  </>
+);
+
 export function companiesListRoutes(services: Services, directory: CompanyDirectory) {
   const app = new Hono<AdminEnv>();
   const enabled = (Object.keys(services.connectors) as PsaKind[]).filter((k) => services.connectors[k]);
@@ -47,21 +88,19 @@ export function companiesListRoutes(services: Services, directory: CompanyDirect
     const psaRaw = c.req.query('psa');
     const psa = enabled.find((k) => k === psaRaw);
     const listing = await directory.listing();
-    const rows = filterCompanies(listing.rows, q, filter, psa);
+    const rows = listing.filter(q, filter, psa);
     // ?page=99 on a 3-page list shows the last page, not an empty table.
     const page = Math.min(pageNumber(c.req.query('page')), Math.max(1, Math.ceil(rows.length / ADMIN_PAGE_SIZE)));
     const shown = rows.slice((page - 1) * ADMIN_PAGE_SIZE, page * ADMIN_PAGE_SIZE);
-    const counts = { mapped: 0, unmapped: 0, disabled: 0 };
-    for (const r of listing.rows) counts[r.state] += 1;
+    const counts = listing.counts;
     const session = c.get('session')!;
     const saved = c.req.query('saved');
+    const here = `/admin/companies${query({ q, state: filter === 'all' ? undefined : filter, psa, page: page > 1 ? page : undefined })}`;
     return c.html(
       <Layout title="Companies" session={session} section="companies">
         {saved ? <Notice kind="ok">{saved === 'deleted' ? 'The mapping was deleted.' : 'Saved.'}</Notice> : null}
         {enabled.length === 0 ? <Notice kind="warn">No PSA is configured: set the ConnectWise or HaloPSA variables and restart.</Notice> : null}
-        {Object.entries(listing.errors).map(([k, message]) => (
-          <Notice kind="error">{`${PSA_LABEL[k as PsaKind]}: companies could not be listed. ${message}`}</Notice>
-        ))}
+        <ListingNotices psas={listing.psas} reloadHref={here} />
         <p class="summary">{`${counts.mapped} mapped · ${counts.unmapped} unmapped · ${counts.disabled} disabled`}</p>
         <div class="toolbar">
           <form method="get" action="/admin/companies" class="filters" role="search">
@@ -94,7 +133,7 @@ export function companiesListRoutes(services: Services, directory: CompanyDirect
             ) : null}
             <button type="submit">Apply</button>
           </form>
-          <form method="post" action="/admin/companies/refresh" data-confirm="Read every company from the PSA again now? This can take a while on a large PSA.">
+          <form method="post" action="/admin/companies/refresh" data-confirm="Read every company from the PSA again now? It runs in the background — a minute or more on a large PSA — and uses part of the PSA's request budget.">
             <CsrfInput session={session} />
             <button type="submit" class="secondary">
               Refresh from PSA
@@ -146,15 +185,12 @@ export function companiesListRoutes(services: Services, directory: CompanyDirect
         </table>
         </div>
         <Pager page={page} pageSize={ADMIN_PAGE_SIZE} total={rows.length} href={(p) => `/admin/companies${query({ q, state: filter === 'all' ? undefined : filter, psa, page: p })}`} />
-        <p class="muted small">
-          {Object.entries(listing.fetchedAt)
-            .map(([k, at]) => `${PSA_LABEL[k as PsaKind]} listed ${formatInstant(at)}`)
-            .join(' · ')}
-        </p>
+        <p class="muted small">{listing.psas.map(listedLine).join(' · ')}</p>
       </Layout>,
     );
   });
 
+  // Starts the listing in the background and answers at once; the page shows its progress.
   app.post('/admin/companies/refresh', (c) => {
     directory.refresh();
     return c.redirect('/admin/companies', 303);

@@ -1,132 +1,177 @@
 import type { PsaKind } from '../../domain.js';
-import type { TenantMapping } from '../../db/mappings.js';
+import { createCompanyListStore } from '../../db/company-lists.js';
 import { AppError } from '../../errors.js';
 import { errorForLog } from '../../logger.js';
 import type { PsaCompany } from '../../psa/port.js';
 import type { Services } from '../../services.js';
+import { buildCompanyIndex, compareListed, mergeSorted, presorted, sortCompanies, type CompanyIndex, type CompanyRow, type ListedCompany } from './company-index.js';
 
-/** How long a PSA's company list is reused. Long enough to page and search without re-listing 2,000 companies. */
-export const COMPANY_CACHE_MS = 5 * 60 * 1000;
+export { stateOf, type CompanyFilter, type CompanyRow, type MappingState } from './company-index.js';
 
-export type MappingState = 'mapped' | 'unmapped' | 'disabled';
+/**
+ * The PSA companies behind the admin pages. Never makes a page wait for a PSA listing (issue 14: a first load of 57 s was
+ * measured on a large PSA): pages get the list kept in SQLite — at first only the mapped companies — while a listing
+ * runs in the background, one per PSA however many tabs ask, started when the list is older than
+ * ADMIN_COMPANY_LIST_MAX_AGE_MINUTES or by the Refresh button.
+ */
 
-export interface CompanyRow {
+/** After a failed listing, page views do not start another for this long (the Refresh button still does). */
+export const RETRY_AFTER_FAILURE_MS = 60_000;
+/**
+ * When a PSA has never been listed, a page waits this long for the listing it started: a small PSA answers in that time
+ * and the admin never sees a half-empty page; a large one does not hold the page up.
+ */
+export const FIRST_LISTING_GRACE_MS = 250;
+
+export interface PsaListStatus {
   psa: PsaKind;
-  companyId: string;
-  name: string;
-  identifier: string | undefined;
-  company: PsaCompany | undefined;
-  mapping: TenantMapping | undefined;
-  state: MappingState;
-  /** The mapping's tenant is also mapped to another company of the same PSA. */
-  sharedTenant: boolean;
-  /** Mapped, but the PSA no longer lists the company (renamed away, deleted, or the PSA did not answer). */
-  missingFromPsa: boolean;
+  /** When the list shown was read from the PSA; undefined = never read (only mapped companies are shown). */
+  listedAt: string | undefined;
+  count: number;
+  /** A listing running now: since when, and how many companies it has read so far. */
+  refreshing: { startedAt: string; read: number } | undefined;
+  /** The last listing failed (after the list shown was read): a sentence for the page, and when. */
+  failure: { message: string; at: string } | undefined;
 }
 
-export interface CompanyListing {
-  rows: CompanyRow[];
-  /** Per PSA that could not be listed: a sentence for the page. */
-  errors: Partial<Record<PsaKind, string>>;
-  fetchedAt: Partial<Record<PsaKind, string>>;
+export interface CompanyListing extends CompanyIndex {
+  /** One per configured PSA. */
+  psas: PsaListStatus[];
 }
 
 export interface CompanyDirectory {
+  /** What is known now (may start a background listing; waits at most FIRST_LISTING_GRACE_MS, only for a first one). */
   listing(): Promise<CompanyListing>;
   find(psa: PsaKind, companyId: string): Promise<CompanyRow | undefined>;
-  /** Forgets the cached lists (the Refresh button). */
+  /** Starts a background listing of every PSA (joins one already running) and returns at once: the Refresh button. */
   refresh(): void;
+  /** Resolves when no listing is running (tests and the bench). */
+  settled(): Promise<void>;
 }
 
-export function stateOf(mapping: TenantMapping | undefined): MappingState {
-  if (!mapping) return 'unmapped';
-  return mapping.enabled ? 'mapped' : 'disabled';
+interface PsaState {
+  sorted: ListedCompany[];
+  listedAt: string | undefined;
+  /** Bumped whenever `sorted` changes. */
+  version: number;
+  running: { startedAt: string; read: number; done: Promise<void> } | undefined;
+  failure: { message: string; at: string } | undefined;
 }
 
-export function createCompanyDirectory(services: Services): CompanyDirectory {
-  const cache = new Map<PsaKind, { at: number; companies: PsaCompany[] }>();
-  const inFlight = new Map<PsaKind, Promise<PsaCompany[]>>();
+export function createCompanyDirectory(services: Services, opts: { firstListingGraceMs?: number } = {}): CompanyDirectory {
+  const store = createCompanyListStore(services.storage.db);
+  const psas = (Object.keys(services.connectors) as PsaKind[]).filter((k) => services.connectors[k]);
+  const maxAgeMs = services.config.admin.companyListMaxAgeMinutes * 60_000;
+  const grace = opts.firstListingGraceMs ?? FIRST_LISTING_GRACE_MS;
+  const nowMs = () => services.now().getTime();
+  let states: Map<PsaKind, PsaState> | undefined;
+  let merged: { key: string; list: ListedCompany[] } | undefined;
+  let built: { key: string; index: CompanyIndex } | undefined;
 
-  const companiesOf = async (psa: PsaKind): Promise<PsaCompany[]> => {
-    const cached = cache.get(psa);
-    if (cached && services.now().getTime() - cached.at < COMPANY_CACHE_MS) return cached.companies;
-    // Two tabs opening the page together share one listing call rather than paging the PSA twice.
-    let running = inFlight.get(psa);
-    if (!running) {
-      running = services.connectors[psa]!.listCompanies()
-        .then((companies) => {
-          cache.set(psa, { at: services.now().getTime(), companies });
-          return companies;
-        })
-        .finally(() => inFlight.delete(psa));
-      inFlight.set(psa, running);
+  /** Loaded from SQLite on first use (not at start: the service's start-up time is not spent on an admin page). */
+  const stateMap = (): Map<PsaKind, PsaState> => {
+    if (states) return states;
+    states = new Map();
+    for (const psa of psas) {
+      const saved = store.load(psa);
+      const failure = saved.lastError && (!saved.listedAt || saved.lastError.at > saved.listedAt) ? saved.lastError : undefined;
+      states.set(psa, { sorted: presorted(psa, saved.companies), listedAt: saved.listedAt, version: 0, running: undefined, failure });
     }
-    return running;
+    return states;
+  };
+
+  const startListing = (psa: PsaKind, st: PsaState): Promise<void> => {
+    if (st.running) return st.running.done;
+    const running = { startedAt: services.now().toISOString(), read: 0, done: Promise.resolve() };
+    st.running = running;
+    running.done = services.connectors[psa]!.listCompanies({ onProgress: (read) => (running.read = read) })
+      .then((companies: PsaCompany[]) => {
+        const listedAt = services.now().toISOString();
+        Object.assign(st, { sorted: sortCompanies(psa, companies), listedAt, failure: undefined, version: st.version + 1 });
+        try {
+          store.replace(psa, st.sorted.map((e) => e.company), listedAt);
+        } catch (error) {
+          // The page still shows the new list; only a restart would fall back to the older one.
+          services.logger.warn({ psa, err: errorForLog(error) }, 'admin: the company list could not be saved');
+        }
+      })
+      .catch((error: unknown) => {
+        services.logger.warn({ psa, err: errorForLog(error) }, 'admin: listing companies failed');
+        st.failure = { message: error instanceof AppError ? error.detail : 'The PSA did not answer.', at: services.now().toISOString() };
+        try {
+          store.recordFailure(psa, st.failure.message, st.failure.at);
+        } catch {
+          // Shown on the page already; the database's own trouble is reported by /readyz and the health page.
+        }
+      })
+      .finally(() => {
+        st.running = undefined;
+      });
+    return running.done;
+  };
+
+  /** Starts a listing for each PSA whose list is missing or stale (not again right after a failure). */
+  const listStale = (): Promise<void>[] => {
+    const firstListings: Promise<void>[] = [];
+    for (const [psa, st] of stateMap()) {
+      if (st.running) {
+        if (!st.listedAt) firstListings.push(st.running.done);
+        continue;
+      }
+      const fresh = st.listedAt !== undefined && nowMs() - Date.parse(st.listedAt) < maxAgeMs;
+      const justFailed = st.failure !== undefined && nowMs() - Date.parse(st.failure.at) < RETRY_AFTER_FAILURE_MS;
+      if (fresh || justFailed) continue;
+      const done = startListing(psa, st);
+      if (!st.listedAt) firstListings.push(done);
+    }
+    return firstListings;
+  };
+
+  const waitAtMost = async (work: Promise<unknown>[], ms: number) => {
+    if (work.length === 0 || ms <= 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(work), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+    clearTimeout(timer);
+  };
+
+  /** The row index for the current lists and mappings; rebuilt only when one of them changed. */
+  const currentIndex = (): CompanyIndex => {
+    const all = [...stateMap().entries()];
+    const listsKey = all.map(([psa, st]) => `${psa}:${st.version}`).join(',');
+    if (merged?.key !== listsKey) merged = { key: listsKey, list: mergeSorted(all.map(([, st]) => st.sorted), compareListed) };
+    const key = `${listsKey}|${services.mappings.revision()}`;
+    if (built?.key !== key) {
+      const listed = new Set(all.filter(([, st]) => st.listedAt).map(([psa]) => psa));
+      built = { key, index: buildCompanyIndex(merged.list, services.mappings.list(), services.mappings.sharedTenants(), listed) };
+    }
+    return built.index;
   };
 
   const listing = async (): Promise<CompanyListing> => {
-    const psas = (Object.keys(services.connectors) as PsaKind[]).filter((k) => services.connectors[k]);
-    const errors: CompanyListing['errors'] = {};
-    const fetchedAt: CompanyListing['fetchedAt'] = {};
-    const lists = await Promise.all(
-      psas.map(async (psa) => {
-        try {
-          const companies = await companiesOf(psa);
-          fetchedAt[psa] = new Date(cache.get(psa)?.at ?? services.now().getTime()).toISOString();
-          return { psa, companies };
-        } catch (error) {
-          services.logger.warn({ psa, err: errorForLog(error) }, 'admin: listing companies failed');
-          errors[psa] = error instanceof AppError ? error.detail : 'The PSA did not answer.';
-          return { psa, companies: [] as PsaCompany[] };
-        }
+    await waitAtMost(listStale(), grace);
+    const index = currentIndex();
+    const status = [...stateMap().entries()].map(
+      ([psa, st]): PsaListStatus => ({
+        psa,
+        listedAt: st.listedAt,
+        count: st.sorted.length,
+        refreshing: st.running ? { startedAt: st.running.startedAt, read: st.running.read } : undefined,
+        failure: st.failure,
       }),
     );
-    const mappings = new Map(services.mappings.list().map((m) => [`${m.psa}\u0000${m.companyId}`, m]));
-    const shared = services.mappings.sharedTenants();
-    const rows: CompanyRow[] = [];
-    const row = (psa: PsaKind, company: PsaCompany | undefined, mapping: TenantMapping | undefined, companyId: string): CompanyRow => ({
-      psa,
-      companyId,
-      name: company?.name ?? mapping?.companyName ?? companyId,
-      identifier: company?.identifier,
-      company,
-      mapping,
-      state: stateOf(mapping),
-      sharedTenant: mapping ? shared.has(`${psa}:${mapping.tenantId}`) : false,
-      missingFromPsa: !company,
-    });
-    for (const { psa, companies } of lists) {
-      for (const company of companies) {
-        const key = `${psa}\u0000${company.id}`;
-        rows.push(row(psa, company, mappings.get(key), company.id));
-        mappings.delete(key);
-      }
-    }
-    // Mappings the PSA did not list stay visible so they can still be edited or deleted.
-    for (const mapping of mappings.values()) rows.push(row(mapping.psa, undefined, mapping, mapping.companyId));
-    rows.sort((a, b) => a.name.localeCompare(b.name, 'en', { sensitivity: 'base' }) || a.psa.localeCompare(b.psa) || a.companyId.localeCompare(b.companyId));
-    return { rows, errors, fetchedAt };
+    return { ...index, psas: status };
   };
 
   return {
     listing,
     async find(psa, companyId) {
-      return (await listing()).rows.find((r) => r.psa === psa && r.companyId === companyId);
+      return (await listing()).get(psa, companyId);
     },
-    refresh: () => cache.clear(),
+    refresh() {
+      for (const [psa, st] of stateMap()) void startListing(psa, st);
+    },
+    async settled() {
+      await Promise.all([...stateMap().values()].flatMap((st) => (st.running ? [st.running.done] : [])));
+    },
   };
-}
-
-export type CompanyFilter = 'all' | MappingState;
-
-/** Case-insensitive search over what an admin would type: name, PSA identifier or id, tenant name or domain. */
-export function filterCompanies(rows: CompanyRow[], q: string, filter: CompanyFilter, psa: PsaKind | undefined): CompanyRow[] {
-  const needle = q.trim().toLowerCase();
-  return rows.filter((r) => {
-    if (psa && r.psa !== psa) return false;
-    if (filter !== 'all' && r.state !== filter) return false;
-    if (!needle) return true;
-    const haystack = [r.name, r.identifier, r.companyId, r.mapping?.tenantName, r.mapping?.tenantDomain, r.mapping?.tenantId];
-    return haystack.some((v) => v?.toLowerCase().includes(needle));
-  });
 }

@@ -2,7 +2,7 @@
 import { Hono, type Context } from 'hono';
 import type { FC } from 'hono/jsx';
 import type { Services } from '../../services.js';
-import { PSA_LABEL, StateBadge, companyHref } from './companies-list.js';
+import { ListingNotices, PSA_LABEL, RELOAD_AFTER_SECONDS, StateBadge, companyHref } from './companies-list.js';
 import type { CompanyDirectory, CompanyRow } from './company-directory.js';
 import { ConnectionResult, SharedTenantWarning } from './connection-result.js';
 import type { AdminEnv } from './context.js';
@@ -64,6 +64,26 @@ export function companyPageRoutes(services: Services, directory: CompanyDirector
     return directory.find(psa.data, companyId);
   };
 
+  /**
+   * No row for the path. While the PSA's company list has never been read (a first listing runs in the background), the
+   * company may well exist: say so and reload, rather than a 404 or a wait for the whole listing.
+   */
+  const missing = async (c: Ctx) => {
+    const psa = psaKindSchema.safeParse(c.req.param('psa'));
+    const status = psa.success ? (await directory.listing()).psas.find((s) => s.psa === psa.data) : undefined;
+    if (!status || status.listedAt || !status.refreshing) return notFoundPage(c, 'No such company in the PSA, and no mapping for it.');
+    c.header('Retry-After', String(RELOAD_AFTER_SECONDS));
+    return c.html(
+      <Layout title="Company" session={c.get('session')} section="companies">
+        <ListingNotices psas={[status]} reloadHref={c.req.path} />
+        <p>
+          <a href="/admin/companies">Back to the companies</a>
+        </p>
+      </Layout>,
+      503,
+    );
+  };
+
   const editPage = async (c: Ctx, row: CompanyRow, values: RawRuleFields, errors: FieldErrors, status: 200 | 400 = 200) => {
     const session = c.get('session')!;
     const suggestions = row.state === 'unmapped' ? await sources.suggest([row]) : undefined;
@@ -118,13 +138,13 @@ export function companyPageRoutes(services: Services, directory: CompanyDirector
 
   app.get('/admin/companies/:psa/:companyId', async (c) => {
     const row = await target(c);
-    if (!row) return notFoundPage(c, 'No such company in the PSA, and no mapping for it.');
+    if (!row) return missing(c);
     return editPage(c, row, formValuesOf(row.mapping, defaults), {});
   });
 
   app.post('/admin/companies/:psa/:companyId', async (c) => {
     const row = await target(c);
-    if (!row) return notFoundPage(c, 'No such company in the PSA, and no mapping for it.');
+    if (!row) return missing(c);
     // Unticked checkboxes are absent from a form post: absent means off.
     return save(c, row, rawRuleFields(await c.req.parseBody()), { usable_once: false, allow_privileged: false, enabled: false });
   });
@@ -132,7 +152,7 @@ export function companyPageRoutes(services: Services, directory: CompanyDirector
   /** Accepting a suggestion maps with the default rules; the admin can refine them on the result's edit link. */
   app.post('/admin/companies/:psa/:companyId/accept', async (c) => {
     const row = await target(c);
-    if (!row) return notFoundPage(c, 'No such company in the PSA, and no mapping for it.');
+    if (!row) return missing(c);
     const form = await c.req.parseBody();
     const raw: RawRuleFields = { ...formValuesOf(row.mapping, defaults), tenant: typeof form.tenant === 'string' ? form.tenant : '' };
     return save(c, row, raw, { usable_once: true, allow_privileged: false, enabled: true });

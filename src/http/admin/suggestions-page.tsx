@@ -2,7 +2,7 @@
 import { Hono } from 'hono';
 import type { FC } from 'hono/jsx';
 import type { Services } from '../../services.js';
-import { PSA_LABEL, companyHref } from './companies-list.js';
+import { ListingNotices, PSA_LABEL, companyHref } from './companies-list.js';
 import type { CompanyDirectory, CompanyRow } from './company-directory.js';
 import { ADMIN_PAGE_SIZE, pageNumber, type AdminEnv } from './context.js';
 import { CsrfInput, Layout, Notice, Pager, query } from './layout.js';
@@ -79,6 +79,7 @@ export function suggestionsPageRoutes(_services: Services, directory: CompanyDir
           Tenants proposed for unmapped companies, from your partner (GDAP) customers by name, from the domains of the companies'
           contacts, and from tenant ids the PSA already holds. Nothing is mapped until you accept.
         </p>
+        <ListingNotices psas={listing.psas} reloadHref={`/admin/suggestions${query({ page: page > 1 ? page : undefined })}`} />
         {batch.notes.map((n) => (
           <Notice kind="info">{n}</Notice>
         ))}

@@ -113,7 +113,8 @@ export function createConnectWiseConnector(deps: ConnectWiseConnectorDeps): PsaC
       return discussion[0]?.text?.trim() ?? '';
     },
 
-    async listCompanies(): Promise<PsaCompany[]> {
+    async listCompanies(opts): Promise<PsaCompany[]> {
+      let read = 0;
       const rows = await client.all(
         {
           method: 'GET',
@@ -122,6 +123,11 @@ export function createConnectWiseConnector(deps: ConnectWiseConnectorDeps): PsaC
         },
         cwCompanyListSchema,
         'company list',
+        (page) => {
+          read += page.length;
+          opts?.onProgress?.(read);
+          return false;
+        },
       );
       return rows.map((c) => ({ id: String(c.id), name: c.name ?? c.identifier ?? String(c.id), identifier: c.identifier }));
     },

@@ -75,7 +75,7 @@ export function createHaloConnector(deps: HaloConnectorDeps): PsaConnector {
       return full ? (toPsaTicket(full).description ?? '') : '';
     },
 
-    async listCompanies(): Promise<PsaCompany[]> {
+    async listCompanies(opts): Promise<PsaCompany[]> {
       const companies: PsaCompany[] = [];
       const seenIds = new Set<number>();
       for (let page = 1; page <= MAX_PAGES; page++) {
@@ -93,6 +93,7 @@ export function createHaloConnector(deps: HaloConnectorDeps): PsaConnector {
           if (c.inactive === true || c.inactive === 1) continue;
           companies.push({ id: String(c.id), name: c.name ?? String(c.id), identifier: undefined });
         }
+        opts?.onProgress?.(seenIds.size);
       }
       return companies;
     },
