@@ -99,8 +99,10 @@ describe('ConnectWise tickets', () => {
       .get(path).query((q) => q.page === '3')
       .reply(200, rows(2001, 3), { Link: `<${page(2)}>; rel="prev", <${page(1)}>; rel="first"` });
 
-    const companies = await cw.listCompanies();
+    const progress: number[] = [];
+    const companies = await cw.listCompanies({ onProgress: (read) => progress.push(read) });
 
+    expect(progress).toEqual([1000, 2000, 2003]);
     expect(firstQuery?.get('conditions')).toBe('deletedFlag=false');
     expect(firstQuery?.get('fields')).toBe('id,identifier,name');
     expect(firstQuery?.get('pageSize')).toBe('1000');

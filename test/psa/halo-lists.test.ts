@@ -39,9 +39,12 @@ describe('HaloPSA lists', () => {
       return { record_count: 717, clients: all.slice((page - 1) * 100, page * 100) };
     });
 
-    const companies = await halo.listCompanies();
+    const progress: number[] = [];
+    const companies = await halo.listCompanies({ onProgress: (read) => progress.push(read) });
 
     expect(companies).toHaveLength(249);
+    // The admin page shows how far a long listing got: rows read after each page.
+    expect(progress).toEqual([100, 200, 250]);
     expect(companies.find((c) => c.id === '150')).toBeUndefined();
     expect(companies.at(-1)).toEqual({ id: '250', name: 'Client 250', identifier: undefined });
     expect(queries.map((q) => q.get('page_no'))).toEqual(['1', '2', '3', '4']);
