@@ -6,6 +6,7 @@ import type { PsaConnector, PsaTicket } from '../psa/port.js';
 import { readOnboardingInputs, type TicketFieldSettings } from '../psa/ticket-fields.js';
 import { ticketChangedNote, type RevokedPassSummary, type TicketChange } from '../tap/note.js';
 import { activationInstant } from '../tap/time.js';
+import { endPass, revokeInGraph } from './end-pass.js';
 import type { PassRevocationDeps } from './revoke.js';
 
 /** What the poller does next with a followed ticket. */
@@ -90,7 +91,6 @@ export function createTicketFollower(deps: TicketFollowerDeps) {
       const oldDate = DateTime.fromISO(pass.startAt, { zone: mapping.timeZone }).toISODate() ?? pass.startAt;
       change = sameUser ? { kind: 'start-date', from: oldDate, to: date.date } : { kind: 'user', from: pass.userPrincipalName ?? '', to: upn };
     }
-    await revokeInGraph(pass);
     const sameUser = change.kind === 'start-date';
     const detail =
       change.kind === 'start-date'
@@ -99,10 +99,7 @@ export function createTicketFollower(deps: TicketFollowerDeps) {
           ? `The ticket's user changed from ${change.from} to ${change.to}: the pass was revoked before it started.`
           : `The ticket moved from the company ${change.from} to ${change.to}: the pass was revoked before it started.`;
     const code = change.kind === 'start-date' ? 'START_DATE_CHANGED' : change.kind === 'user' ? 'USER_CHANGED' : 'COMPANY_CHANGED';
-    deps.transaction(() => {
-      // A pass note still waiting for the PSA would hand out the dead pass later: it goes with the pass.
-      deps.outbox.discardPassNotes(pass.id, `pass revoked before its note was written (${code})`);
-      deps.passes.record({ pass, event: sameUser ? 'rescheduled' : 'revoked', code, detail, requestedBy: FOLLOWER_REQUESTED_BY, trigger: 'poller', endsPass: true });
+    await endPass(deps, { pass, event: sameUser ? 'rescheduled' : 'revoked', code, detail, requestedBy: FOLLOWER_REQUESTED_BY, trigger: 'poller' }, () => {
       // Not `issued` any more, and still followed: if the process stops here, the next look handles the new inputs
       // (the fingerprint differs) even though the ticket has left the onboarding queue.
       deps.store.record(psa, ticket.id, { state: 'revoked', fingerprint: ledger.inputFingerprint, ticketUpdatedAt: ledger.ticketUpdatedAt, issuanceId: pass.id, detail }, now());
@@ -131,18 +128,11 @@ export function createTicketFollower(deps: TicketFollowerDeps) {
     return live;
   }
 
-  async function revokeInGraph(pass: { tenantId: string | null; userObjectId: string | null; graphMethodId: string | null }) {
-    if (!pass.tenantId || !pass.userObjectId || !pass.graphMethodId) return;
-    if (!deps.entra) throw new Error('Entra is not configured');
-    // A pass already gone answers 404, which deleteTap counts as done: safe to repeat after a restart.
-    await deps.entra.deleteTap(pass.tenantId, pass.userObjectId, pass.graphMethodId);
-  }
-
   async function cancel(psa: PsaKind, ticket: PsaTicket, ledger: PollLedgerRow): Promise<FollowDecision> {
     const live = deps.passes.liveForTicket(psa, ticket.id);
     const row = deps.store.scheduled(psa, ticket.id);
     const pending = row && (row.state === 'pending' || row.state === 'issuing') ? row : undefined;
-    for (const pass of live) await revokeInGraph(pass);
+    for (const pass of live) await revokeInGraph(deps, pass);
     const status = ticket.statusName ?? ticket.statusId ?? cancelledStatus(psa) ?? '';
     const zone = deps.mappings.get(psa, ticket.companyId)?.timeZone ?? deps.config.tap.defaultTimeZone;
     const first = live[0];

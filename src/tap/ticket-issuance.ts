@@ -11,9 +11,10 @@ import type { PrivateNote, PsaConnector, PsaTicket } from '../psa/port.js';
 import { readTicketFields } from '../psa/ticket-fields.js';
 import { recordNotIssued, wasAudited, type AttemptRecord } from './audit.js';
 import { issueTemporaryAccessPass, type IssuanceTrigger, type IssuedPass } from './issue.js';
-import { passNote, passReplacedNote, refusalNote } from './note.js';
+import { passNote, passReplacedNote, refusalNote, replacesRevokedSentence } from './note.js';
 import { findReplacement, ticketLabel, type Replacement } from './one-pass-per-user.js';
 import type { PassLedger } from '../lifecycle/passes.js';
+import { endPass } from '../lifecycle/end-pass.js';
 import { createHash } from 'node:crypto';
 import { normaliseUpn, upnDomain } from './rules.js';
 
@@ -159,6 +160,14 @@ export function createTicketIssuance(deps: TicketIssuanceDeps): TicketIssuance {
     note: { status: row.noteStatus },
   });
 
+  /** Ends the pass a moved ticket got in its first company's tenant (src/lifecycle/end-pass.ts); returns the note's sentence. */
+  const endForCompanyMove = async (input: TicketIssueInput, pass: Issuance, ticket: PsaTicket, mapping: TenantMapping): Promise<string> => {
+    const change = { kind: 'company' as const, from: pass.companyName || `#${pass.companyId}`, to: ticket.companyName || `#${ticket.companyId}` };
+    const detail = `The ticket moved from the company ${change.from} to ${change.to}: the pass issued in the first company's tenant was revoked.`;
+    await endPass(deps, { pass, event: 'revoked', code: 'COMPANY_CHANGED', detail, requestedBy: input.requestedBy, trigger: input.trigger });
+    return replacesRevokedSentence(change, { startAt: new Date(pass.startAt ?? 0), expiresAt: new Date(pass.expiresAt ?? 0) }, mapping.timeZone);
+  };
+
   const issueForTicket = async (input: TicketIssueInput): Promise<TicketIssueResult> => {
     const connector = deps.connectors[input.psa];
     if (!connector) throw new AppError('PSA_NOT_ENABLED');
@@ -189,6 +198,7 @@ export function createTicketIssuance(deps: TicketIssuanceDeps): TicketIssuance {
 
     // Serialised per tenant and user, not per ticket: two tickets for one user must see each other's pass.
     return serialised(`${mapping.tenantId}:${upn}`, async () => {
+      let movedPreface: string | undefined;
       if (input.userPrincipalName) {
         const org = await entra.getOrganization(mapping.tenantId).catch((error: unknown) => {
           if (error instanceof AppError) return refuseWithNote(input, error, upn, auditBase);
@@ -202,8 +212,13 @@ export function createTicketIssuance(deps: TicketIssuanceDeps): TicketIssuance {
       if (!input.reissue && deps.config.tap.idempotencyWindowMinutes > 0) {
         const since = new Date(now().getTime() - deps.config.tap.idempotencyWindowMinutes * 60_000);
         const recent = deps.issuances.findRecentIssued(input.psa, input.ticketId, upn, since);
-        // A pass revoked or replaced since (the ticket changed) is not the answer to a new request.
-        if (recent && !recent.endedAt) return summaryOf(recent);
+        // A pass revoked or replaced since (the ticket changed) is not the answer to a new request; nor is one issued in
+        // another tenant before the ticket moved to this company (a misfiled ticket corrected): as the ticket follower
+        // does for such a move, that pass's reason is gone, so it is revoked and the request issues here.
+        if (recent && !recent.endedAt) {
+          if (recent.tenantId === mapping.tenantId) return summaryOf(recent);
+          movedPreface = await endForCompanyMove(input, recent, ticket, mapping);
+        }
       }
       let issued: IssuedPass;
       let replacement: Replacement = { kind: 'none' };
@@ -219,7 +234,7 @@ export function createTicketIssuance(deps: TicketIssuanceDeps): TicketIssuance {
           { entra, issuances: deps.issuances, logger: deps.logger, transaction: deps.transaction, now, beforeCreate },
           mapping,
           { userPrincipalName: upn, startDate, lifetimeMinutes: input.lifetimeMinutes, usableOnce: input.usableOnce, requestedBy: input.requestedBy, trigger: input.trigger, reissue: input.reissue ?? false, ticketId: input.ticketId },
-          (pass) => enqueuePassNote(mapping, input, pass, replacement),
+          (pass) => enqueuePassNote(mapping, movedPreface ? { ...input, notePreface: [...(input.notePreface ?? []), movedPreface] } : input, pass, replacement),
         );
       } catch (error) {
         if (error instanceof AppError) return refuseWithNote(input, error, upn);

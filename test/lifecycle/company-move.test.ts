@@ -1,0 +1,80 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { buildHarness, CONTOSO, type Harness } from '../polling/harness.js';
+
+/**
+ * Issue 14, ALSO NOTICED: an `already_issued` answer within the idempotency window ignored a company change. A ticket
+ * moved to a company of another tenant (a misfiled ticket corrected) was answered with the pass issued in the first
+ * company's tenant. As the ticket follower does for a company move (src/lifecycle/follow-ticket.ts), the old pass's
+ * reason is gone: it is revoked, and the press issues in the tenant the ticket belongs to now.
+ */
+const NOW = new Date('2026-11-26T10:00:00Z');
+const FABRIKAM = '0b6f5a10-2222-4c2a-9d3e-000000000002';
+let h: Harness;
+
+const press = (requestedBy = 'Alex (service desk)') => h.deps.tickets.issueForTicket({ psa: 'connectwise', ticketId: '100', trigger: 'button', requestedBy });
+const mapTo = (companyId: string, tenantId: string, domain: string) =>
+  h.mappings.upsert('connectwise', companyId, {
+    companyName: `Company ${companyId}`,
+    tenantId,
+    tenantDomain: domain,
+    tenantName: domain,
+    timeZone: 'Europe/Amsterdam',
+    activationHour: 8,
+    defaultLifetimeMinutes: 480,
+    usableOnce: false,
+    allowPrivileged: false,
+    enabled: true,
+  });
+
+beforeEach(() => {
+  h = buildHarness({ now: NOW });
+  h.entra.addTenant(FABRIKAM, 'fabrikam.example');
+  mapTo('10', CONTOSO, 'contoso.example');
+  mapTo('11', FABRIKAM, 'fabrikam.example');
+  mapTo('12', CONTOSO, 'contoso.example');
+  // The same sign-in name answers in both tenants, so only the company decides where the pass belongs.
+  h.entra.addUser(CONTOSO, 'sam@contoso.example', 'Sam Lee');
+  h.entra.addUser(FABRIKAM, 'sam@contoso.example', 'Sam Lee');
+  h.psa.connectwise.add({ id: '100', companyId: '10', customFields: { 'New user UPN': 'sam@contoso.example' } });
+});
+
+describe('a press within the idempotency window after the ticket changed company', () => {
+  it('to a company of another tenant: the old pass is revoked and a pass is issued in the new tenant', async () => {
+    const first = await press();
+    const old = h.entra.passes[0]!;
+    expect(old.tenantId).toBe(CONTOSO);
+
+    h.psa.connectwise.edit('100', { companyId: '11', companyName: 'Company 11' });
+    h.setNow(new Date(NOW.getTime() + 60_000));
+    const second = await press();
+
+    expect(second).toMatchObject({ status: 'issued' });
+    expect(second.issuanceId).not.toBe(first.issuanceId);
+    expect(h.entra.passes).toHaveLength(2);
+    expect(h.entra.passes[1]!.tenantId).toBe(FABRIKAM);
+    expect(h.entra.deleted).toEqual([old.tap.id]);
+    expect(h.entra.live.get(old.userId)).toBeUndefined();
+    expect(h.passes.liveForTicket('connectwise', '100').map((p) => p.tenantId)).toEqual([FABRIKAM]);
+    const revoked = h.issuances.list({ psa: 'connectwise', outcome: 'revoked' }, { limit: 5, offset: 0 }).rows;
+    expect(revoked).toMatchObject([{ ticketId: '100', tenantId: CONTOSO, outcomeCode: 'COMPANY_CHANGED', requestedBy: 'Alex (service desk)' }]);
+    const notes = h.psa.connectwise.notesFor('100').map((n) => n.note.text);
+    expect(notes).toHaveLength(2);
+    expect(notes[1]).toContain('The ticket moved from the company Company 10 to Company 11.');
+    expect(notes[1]).toContain('was revoked; this pass replaces it.');
+  });
+
+  it('to another company of the same tenant: the pass still holds and is the answer', async () => {
+    const first = await press();
+    h.psa.connectwise.edit('100', { companyId: '12', companyName: 'Company 12' });
+    h.setNow(new Date(NOW.getTime() + 60_000));
+    expect(await press()).toMatchObject({ status: 'already_issued', issuanceId: first.issuanceId });
+    expect(h.entra.passes).toHaveLength(1);
+    expect(h.entra.deleted).toEqual([]);
+  });
+
+  it('to an unmapped company: refused as unmapped, and the old pass is not handed back as the answer', async () => {
+    await press();
+    h.psa.connectwise.edit('100', { companyId: '99', companyName: 'Company 99' });
+    await expect(press()).rejects.toMatchObject({ code: 'COMPANY_NOT_MAPPED' });
+  });
+});
