@@ -91,13 +91,20 @@ export interface IssuanceList {
   totalCapped: boolean;
 }
 
+/**
+ * Past this many matches the page is read by walking the newest-first index (it fills within a few thousand entries);
+ * up to it, the matches are fetched by rowid and sorted, which is cheaper than a walk that may reach the oldest row.
+ */
+const WALK_FROM = 2_000;
+
 /** The audit trail, newest first, filtered; each filter is answered from an index. */
 export function listIssuances(db: Db, filter: IssuanceFilter, page: IssuancePage): IssuanceList {
-  const conditions = (walkByDate: boolean): SQL | undefined => {
+  const userText = filter.user === undefined ? undefined : cleanSearchText(filter.user);
+  const conditions = (walkByDate: boolean, withUser = true): SQL | undefined => {
     const where: SQL[] = [];
     if (filter.psa) where.push(eq(issuances.psa, filter.psa));
     if (filter.companyId) where.push(eq(issuances.companyId, filter.companyId));
-    if (filter.user !== undefined) where.push(userMatches(cleanSearchText(filter.user), walkByDate));
+    if (userText !== undefined && withUser) where.push(userMatches(userText, walkByDate));
     if (filter.company !== undefined) where.push(companyMatches(cleanSearchText(filter.company), walkByDate));
     if (filter.outcome) where.push(eq(issuances.outcome, filter.outcome));
     if (filter.from) where.push(gte(issuances.createdAt, filter.from));
@@ -106,16 +113,25 @@ export function listIssuances(db: Db, filter: IssuanceFilter, page: IssuancePage
   };
   const cap = page.countUpTo ?? COUNT_CAP;
   const condition = conditions(false);
-  // Unfiltered, SQLite counts from the b-tree cheaply; filtered, at most cap + 1 matches are read.
-  const counted = condition
-    ? (db.get<{ n: number }>(sql`SELECT count(*) AS n FROM (SELECT 1 FROM ${issuances} WHERE ${condition} LIMIT ${cap + 1})`)?.n ?? 0)
-    : (db.select({ n: sql<number>`count(*)` }).from(issuances).get()?.n ?? 0);
+  let counted: number;
+  if (userText !== undefined && searchable(userText)) {
+    // Driven by the index, so counting stops after cap + 1 matches instead of listing every match first.
+    const rest = conditions(false, false);
+    counted =
+      db.get<{ n: number }>(
+        sql`SELECT count(*) AS n FROM (SELECT 1 FROM issuance_search CROSS JOIN ${issuances} ON ${issuances}.rowid = issuance_search.rowid WHERE issuance_search MATCH ${ftsPhrase('user_principal_name', userText)}${rest ? sql` AND ${rest}` : sql``} LIMIT ${cap + 1})`,
+      )?.n ?? 0;
+  } else if (condition) {
+    counted = db.get<{ n: number }>(sql`SELECT count(*) AS n FROM (SELECT 1 FROM ${issuances} WHERE ${condition} LIMIT ${cap + 1})`)?.n ?? 0;
+  } else {
+    // Unfiltered, SQLite counts from the b-tree cheaply.
+    counted = db.select({ n: sql<number>`count(*)` }).from(issuances).get()?.n ?? 0;
+  }
   const totalCapped = condition !== undefined && counted > cap;
   const rows = db
     .select()
     .from(issuances)
-    // Many matches: walk the newest-first index until the page is full rather than sort them all.
-    .where(totalCapped ? conditions(true) : condition)
+    .where(counted > WALK_FROM ? conditions(true) : condition)
     .orderBy(desc(issuances.createdAt))
     .limit(page.limit)
     .offset(page.offset)
