@@ -11,6 +11,7 @@ import { createLogger, errorForLog, type Logger } from './logger.js';
 import { startOnboardingWorkers } from './polling/index.js';
 import { createEnrolmentFollowUp } from './lifecycle/follow-up.js';
 import type { Services } from './services.js';
+import { pruneByRetention } from './retention.js';
 
 export interface RunningConnector {
   services: Services;
@@ -132,8 +133,7 @@ export async function startConnector(config: Config, opts: StartOptions = {}): P
     );
   }
   if (config.auditRetentionDays > 0) {
-    // AUDIT_RETENTION_DAYS: old audit rows go at start and then every six hours; the table does not grow for ever.
-    const { issuances } = services;
+    // AUDIT_RETENTION_DAYS: old audit rows and dead letters go at start and then every six hours; nothing grows for ever.
     loops.push(
       startLoop({
         name: 'audit-retention',
@@ -142,8 +142,8 @@ export async function startConnector(config: Config, opts: StartOptions = {}): P
         logger,
         health,
         run: async () => {
-          const pruned = issuances.prune(new Date(services.now().getTime() - config.auditRetentionDays * 86_400_000));
-          if (pruned > 0) logger.info({ pruned, retentionDays: config.auditRetentionDays }, 'old audit rows pruned');
+          const pruned = pruneByRetention(services, config.auditRetentionDays, services.now());
+          if (pruned.auditRows > 0 || pruned.deadLetters > 0) logger.info({ pruned: pruned.auditRows, deadLetters: pruned.deadLetters, retentionDays: config.auditRetentionDays }, 'old audit rows pruned');
         },
       }),
     );

@@ -50,7 +50,7 @@ export interface Config {
   server: ServerConfig;
   logLevel: LogLevel;
   databasePath: string;
-  /** AUDIT_RETENTION_DAYS: audit rows older than this many days are pruned; 0 keeps them for ever. */
+  /** AUDIT_RETENTION_DAYS: audit rows and dead letters older than this many days are pruned; 0 keeps them for ever. */
   auditRetentionDays: number;
   /** True when the built-in simulated PSA and Entra servers are to be started (see src/sandbox). */
   sandbox: boolean;

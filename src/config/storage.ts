@@ -23,8 +23,8 @@ export const storageShape = {
     ),
   ),
   ADMIN_USERNAME: z.preprocess(blankToUndefined, z.string().default('admin')),
-  // Audit rows older than this are deleted (about 650 bytes each); 0 keeps them for ever. A row the outbox or the dead
-  // letters still name is kept whatever its age.
+  // Audit rows and dead letters older than this are deleted (about 650 bytes a row); 0 keeps them for ever. An audit row
+  // the outbox or the dead letters still name is kept whatever its age (src/retention.ts prunes dead letters first).
   AUDIT_RETENTION_DAYS: int(0, 36_500, 400),
   // The admin companies page shows the last company list read from each PSA (kept in the database) and reads a new one
   // in the background once it is older than this. Listing 10,000 Halo clients takes 100 requests of the Halo budget.

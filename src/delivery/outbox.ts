@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, desc, eq, gt, isNotNull, lte, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, isNotNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/index.js';
 import { issuances, noteDeadLetters, noteOutbox, type NoteDeadLetterRow, type NoteOutboxRow } from '../db/schema.js';
 import type { PsaKind } from '../domain.js';
@@ -54,6 +54,8 @@ export interface NoteOutbox {
   /** Notes given up on, newest first (what, where, why — never the note). */
   deadLetters(limit: number): NoteDeadLetterRow[];
   deadLetterCount(): number;
+  /** Deletes dead letters given up before `before` (AUDIT_RETENTION_DAYS, src/retention.ts). Returns how many went. */
+  pruneDeadLetters(before: Date): number;
 }
 
 export interface OutboxDeps {
@@ -247,6 +249,7 @@ export function createNoteOutbox(deps: OutboxDeps): NoteOutbox {
     backlog: () => db.select({ n: sql<number>`count(*)` }).from(noteOutbox).get()?.n ?? 0,
     deadLetters: (limit) => db.select().from(noteDeadLetters).orderBy(desc(noteDeadLetters.gaveUpAt)).limit(limit).all(),
     deadLetterCount: () => db.select({ n: sql<number>`count(*)` }).from(noteDeadLetters).get()?.n ?? 0,
+    pruneDeadLetters: (before) => db.delete(noteDeadLetters).where(lt(noteDeadLetters.gaveUpAt, before.toISOString())).run().changes,
     verifyKey() {
       // The key is right when any waiting row opens with it; a row that alone does not was altered, and the worker gives
       // it up (revoking its pass). Only when none opens is the key itself wrong.
