@@ -189,12 +189,38 @@ export function formatInstant(iso: string | null | undefined): string {
   return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
+/** An instant as the database stores it (`toISOString()`); anything else takes luxon's slower, lenient path. */
+const STORED_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const ZONE_FORMATS = new Map<string, Intl.DateTimeFormat | undefined>();
+/** One formatter per IANA zone (what luxon's yyyy-LL-dd HH:mm ZZZZ reads from Intl); undefined for a zone Intl refuses. */
+function zoneFormat(zone: string): Intl.DateTimeFormat | undefined {
+  if (!ZONE_FORMATS.has(zone)) {
+    let format: Intl.DateTimeFormat | undefined;
+    try {
+      format = new Intl.DateTimeFormat('en-US', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' });
+    } catch {
+      format = undefined;
+    }
+    ZONE_FORMATS.set(zone, format);
+  }
+  return ZONE_FORMATS.get(zone);
+}
+
 /**
  * An instant in the customer's zone, short enough for a table cell ("2026-12-07 08:00 CET"), with the UTC instant for
  * the hover title. Falls back to UTC for a missing or unknown zone.
  */
 export function localInstant(iso: string | null | undefined, zone: string | null | undefined): { text: string; date: string; time: string; utc: string } | undefined {
   if (!iso) return undefined;
+  const fast = STORED_INSTANT.test(iso) ? zoneFormat(zone || 'UTC') : undefined;
+  const epoch = fast ? Date.parse(iso) : Number.NaN;
+  if (fast && Number.isFinite(epoch)) {
+    // The audit page prints three of these per row: luxon per call cost ~0.3 ms each (a 50-row page 50 ms or more).
+    const p = Object.fromEntries(fast.formatToParts(epoch).map((part) => [part.type, part.value]));
+    const date = `${p.year}-${p.month}-${p.day}`;
+    const time = `${p.hour}:${p.minute} ${p.timeZoneName}`;
+    return { text: `${date} ${time}`, date, time, utc: formatInstant(iso) };
+  }
   const at = DateTime.fromISO(iso, { zone: 'utc' });
   if (!at.isValid) return { text: iso, date: iso, time: '', utc: iso };
   const local = zone ? at.setZone(zone) : at;
