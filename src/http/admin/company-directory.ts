@@ -4,7 +4,7 @@ import { AppError } from '../../errors.js';
 import { errorForLog } from '../../logger.js';
 import type { PsaCompany } from '../../psa/port.js';
 import type { Services } from '../../services.js';
-import { buildCompanyIndex, compareListed, mergeSorted, presorted, sortCompanies, type CompanyIndex, type CompanyRow, type ListedCompany } from './company-index.js';
+import { buildCompanyIndex, companyBase, compareListed, mergeSorted, presorted, sortCompanies, type CompanyBase, type CompanyIndex, type CompanyRow, type ListedCompany } from './company-index.js';
 
 export { stateOf, type CompanyFilter, type CompanyRow, type MappingState } from './company-index.js';
 
@@ -59,13 +59,13 @@ interface PsaState {
 }
 
 export function createCompanyDirectory(services: Services, opts: { firstListingGraceMs?: number } = {}): CompanyDirectory {
-  const store = createCompanyListStore(services.storage.db);
+  const store = createCompanyListStore(services.storage);
   const psas = (Object.keys(services.connectors) as PsaKind[]).filter((k) => services.connectors[k]);
   const maxAgeMs = services.config.admin.companyListMaxAgeMinutes * 60_000;
   const grace = opts.firstListingGraceMs ?? FIRST_LISTING_GRACE_MS;
   const nowMs = () => services.now().getTime();
   let states: Map<PsaKind, PsaState> | undefined;
-  let merged: { key: string; list: ListedCompany[] } | undefined;
+  let merged: { key: string; base: CompanyBase } | undefined;
   let built: { key: string; index: CompanyIndex } | undefined;
 
   /** Loaded from SQLite on first use (not at start: the service's start-up time is not spent on an admin page). */
@@ -138,11 +138,11 @@ export function createCompanyDirectory(services: Services, opts: { firstListingG
   const currentIndex = (): CompanyIndex => {
     const all = [...stateMap().entries()];
     const listsKey = all.map(([psa, st]) => `${psa}:${st.version}`).join(',');
-    if (merged?.key !== listsKey) merged = { key: listsKey, list: mergeSorted(all.map(([, st]) => st.sorted), compareListed) };
+    if (merged?.key !== listsKey) merged = { key: listsKey, base: companyBase(mergeSorted(all.map(([, st]) => st.sorted), compareListed)) };
     const key = `${listsKey}|${services.mappings.revision()}`;
     if (built?.key !== key) {
       const listed = new Set(all.filter(([, st]) => st.listedAt).map(([psa]) => psa));
-      built = { key, index: buildCompanyIndex(merged.list, services.mappings.list(), services.mappings.sharedTenants(), listed) };
+      built = { key, index: buildCompanyIndex(merged.base, services.mappings.list(), services.mappings.sharedTenants(), listed) };
     }
     return built.index;
   };

@@ -35,12 +35,18 @@ export interface ListedCompany {
   haystack: string;
 }
 
+/** The rows a search selected, made into CompanyRow objects only when asked for (a page is 50 of 20,000). */
+export interface RowSelection {
+  readonly length: number;
+  slice(start: number, end: number): CompanyRow[];
+}
+
 export interface CompanyIndex {
-  rows: readonly CompanyRow[];
+  size: number;
   counts: Record<MappingState, number>;
   get(psa: PsaKind, companyId: string): CompanyRow | undefined;
   /** Rows matching the search (case-insensitive: name, identifier or id, tenant name, domain or id), in order. */
-  filter(q: string, state: CompanyFilter, psa: PsaKind | undefined): readonly CompanyRow[];
+  filter(q: string, state: CompanyFilter, psa: PsaKind | undefined): RowSelection;
 }
 
 const byName = new Intl.Collator('en', { sensitivity: 'base' });
@@ -50,7 +56,6 @@ const exact = new Intl.Collator('en');
 const compareBy = (nameA: string, psaA: string, idA: string, nameB: string, psaB: string, idB: string) =>
   byName.compare(nameA, nameB) || exact.compare(psaA, psaB) || exact.compare(idA, idB);
 export const compareListed = (a: ListedCompany, b: ListedCompany) => compareBy(a.company.name, a.psa, a.company.id, b.company.name, b.psa, b.company.id);
-const compareRows = (a: CompanyRow, b: CompanyRow) => compareBy(a.name, a.psa, a.companyId, b.name, b.psa, b.companyId);
 
 const keyOf = (psa: string, companyId: string) => `${psa}\u0000${companyId}`;
 const lower = (...parts: (string | null | undefined)[]) => parts.filter(Boolean).join('\n').toLowerCase();
@@ -60,7 +65,11 @@ export function stateOf(mapping: TenantMapping | undefined): MappingState {
   return mapping.enabled ? 'mapped' : 'disabled';
 }
 
-const listed = (psa: PsaKind, company: PsaCompany): ListedCompany => ({ psa, company, haystack: lower(company.name, company.identifier, company.id) });
+const listed = (psa: PsaKind, company: PsaCompany): ListedCompany => ({
+  psa,
+  company,
+  haystack: `${company.name}\n${company.identifier ?? ''}\n${company.id}`.toLowerCase(),
+});
 
 /** A PSA's list, sorted; an id listed twice keeps its first entry. Run once per read from the PSA. */
 export function sortCompanies(psa: PsaKind, companies: readonly PsaCompany[]): ListedCompany[] {
@@ -96,17 +105,63 @@ export function mergeSorted<T>(lists: readonly (readonly T[])[], compare: (a: T,
 }
 
 /**
- * The rows for the merged, sorted company lists and the current mappings. `listedPsas` are the PSAs whose list has been
- * read at least once (only there can a mapped company be "missing from the PSA").
+ * The company side of the index, built once per version of the company lists: the merged sorted entries and where
+ * each company sits. Mappings are laid over it by `buildCompanyIndex`, which is cheap (no sort, no string work per
+ * company), so a mapping saved, imported or deleted costs a pass over the mappings, not a rebuild of 20,000 rows.
+ */
+export interface CompanyBase {
+  entries: readonly ListedCompany[];
+  /** `${psa}\0${id}` → position in `entries`. */
+  positions: ReadonlyMap<string, number>;
+}
+
+export function companyBase(entries: readonly ListedCompany[]): CompanyBase {
+  const positions = new Map<string, number>();
+  for (let i = 0; i < entries.length; i++) positions.set(keyOf(entries[i]!.psa, entries[i]!.company.id), i);
+  return { entries, positions };
+}
+
+/** An index entry: a listed company, or a mapping the PSA did not list (or not yet). */
+type Entry = ListedCompany | { psa: PsaKind; company: undefined; orphan: TenantMapping; haystack: string };
+
+/**
+ * The rows for the company lists and the current mappings. `listedPsas` are the PSAs whose list has been read at least
+ * once (only there can a mapped company be "missing from the PSA").
  */
 export function buildCompanyIndex(
-  companies: readonly ListedCompany[],
+  base: CompanyBase,
   mappings: readonly TenantMapping[],
   sharedTenants: ReadonlySet<string>,
   listedPsas: ReadonlySet<PsaKind>,
 ): CompanyIndex {
-  const unmatched = new Map(mappings.map((m) => [keyOf(m.psa, m.companyId), m]));
-  const fromPsa: { row: CompanyRow; haystack: string }[] = new Array(companies.length);
+  const byKey = new Map<string, TenantMapping>();
+  const mappedAt = new Map<number, TenantMapping>();
+  const orphans: Entry[] = [];
+  for (const m of mappings) {
+    const key = keyOf(m.psa, m.companyId);
+    byKey.set(key, m);
+    const at = base.positions.get(key);
+    if (at === undefined) orphans.push({ psa: m.psa, company: undefined, orphan: m, haystack: lower(m.companyName || m.companyId, m.companyId) });
+    else mappedAt.set(at, m);
+  }
+  // Mappings the PSA did not list stay visible, in name order, so they can still be edited or deleted.
+  const nameOf = (e: Entry) => (e.company ? e.company.name : e.orphan.companyName || e.orphan.companyId);
+  const idOf = (e: Entry) => (e.company ? e.company.id : e.orphan.companyId);
+  const compareEntries = (a: Entry, b: Entry) => compareBy(nameOf(a), a.psa, idOf(a), nameOf(b), b.psa, idOf(b));
+  orphans.sort(compareEntries);
+  let entries: readonly Entry[] = base.entries;
+  let mappingOf = (i: number): TenantMapping | undefined => mappedAt.get(i);
+  if (orphans.length > 0) {
+    const merged = mergeSorted<Entry>([base.entries, orphans], compareEntries);
+    const aligned = merged.map((e) => (e.company ? byKey.get(keyOf(e.psa, e.company.id)) : e.orphan));
+    entries = merged;
+    mappingOf = (i) => aligned[i];
+  }
+  const tenantText = new Map<TenantMapping, string>(mappings.map((m) => [m, lower(m.tenantName, m.tenantDomain, m.tenantId)]));
+
+  const counts: Record<MappingState, number> = { mapped: 0, unmapped: entries.length - mappings.length, disabled: 0 };
+  for (const m of mappings) counts[stateOf(m)] += 1;
+
   const row = (psa: PsaKind, companyId: string, company: PsaCompany | undefined, mapping: TenantMapping | undefined): CompanyRow => ({
     psa,
     companyId,
@@ -118,50 +173,43 @@ export function buildCompanyIndex(
     sharedTenant: mapping ? sharedTenants.has(`${psa}:${mapping.tenantId}`) : false,
     missingFromPsa: !company && listedPsas.has(psa),
   });
-  const withMapping = (haystack: string, m: TenantMapping | undefined) => (m ? `${haystack}\n${lower(m.tenantName, m.tenantDomain, m.tenantId)}` : haystack);
-  for (let i = 0; i < companies.length; i++) {
-    const { psa, company, haystack } = companies[i]!;
-    const key = keyOf(psa, company.id);
-    const mapping = unmatched.get(key);
-    if (mapping) unmatched.delete(key);
-    fromPsa[i] = { row: row(psa, company.id, company, mapping), haystack: withMapping(haystack, mapping) };
-  }
-  // Mappings the PSA did not list (or not yet) stay visible so they can still be edited or deleted.
-  const orphans = [...unmatched.values()]
-    .map((m) => {
-      const r = row(m.psa, m.companyId, undefined, m);
-      return { row: r, haystack: withMapping(lower(r.name, m.companyId), m) };
-    })
-    .sort((a, b) => compareRows(a.row, b.row));
-  const all = orphans.length ? mergeSorted([fromPsa, orphans], (a, b) => compareRows(a.row, b.row)) : fromPsa;
-
-  const rows = all.map((e) => e.row);
-  const haystacks = all.map((e) => e.haystack);
-  const byKey = new Map<string, number>();
-  const counts: Record<MappingState, number> = { mapped: 0, unmapped: 0, disabled: 0 };
-  rows.forEach((r, i) => {
-    byKey.set(keyOf(r.psa, r.companyId), i);
-    counts[r.state] += 1;
+  const rowAt = (i: number) => {
+    const e = entries[i]!;
+    return row(e.psa, idOf(e), e.company, mappingOf(i));
+  };
+  const selection = (positions: readonly number[] | undefined): RowSelection => ({
+    length: positions ? positions.length : entries.length,
+    slice: (start, end) => {
+      const out: CompanyRow[] = [];
+      const stop = Math.min(end, positions ? positions.length : entries.length);
+      for (let k = Math.max(0, start); k < stop; k++) out.push(rowAt(positions ? positions[k]! : k));
+      return out;
+    },
   });
+
   return {
-    rows,
+    size: entries.length,
     counts,
-    get: (psa, companyId) => {
-      const i = byKey.get(keyOf(psa, companyId));
-      return i === undefined ? undefined : rows[i];
+    get(psa, companyId) {
+      const key = keyOf(psa, companyId);
+      const at = base.positions.get(key);
+      const mapping = byKey.get(key);
+      if (at === undefined && !mapping) return undefined;
+      return row(psa, companyId, at === undefined ? undefined : base.entries[at]!.company, mapping);
     },
     filter(q, state, psa) {
       const needle = q.trim().toLowerCase();
-      if (!needle && state === 'all' && !psa) return rows;
-      const out: CompanyRow[] = [];
-      for (let i = 0; i < rows.length; i++) {
-        const r = rows[i]!;
-        if (psa && r.psa !== psa) continue;
-        if (state !== 'all' && r.state !== state) continue;
-        if (needle && !haystacks[i]!.includes(needle)) continue;
-        out.push(r);
+      if (!needle && state === 'all' && !psa) return selection(undefined);
+      const picked: number[] = [];
+      for (let i = 0; i < entries.length; i++) {
+        const e = entries[i]!;
+        if (psa && e.psa !== psa) continue;
+        const mapping = mappingOf(i);
+        if (state !== 'all' && stateOf(mapping) !== state) continue;
+        if (needle && !e.haystack.includes(needle) && !(mapping && tenantText.get(mapping)!.includes(needle))) continue;
+        picked.push(i);
       }
-      return out;
+      return selection(picked);
     },
   };
 }

@@ -67,7 +67,8 @@ export function suggestionsPageRoutes(_services: Services, directory: CompanyDir
     const session = c.get('session')!;
     const page = pageNumber(c.req.query('page'));
     const listing = await directory.listing();
-    const unmapped = listing.rows.filter((r) => r.state === 'unmapped' && r.company);
+    const candidates = listing.filter('', 'unmapped', undefined);
+    const unmapped = candidates.slice(0, candidates.length).filter((r) => r.company);
     const batch = await sources.suggest(unmapped);
     const withSuggestions = unmapped.filter((r) => batch.byCompany.has(rowKey(r)));
     // Best evidence first, so the admin can work down the list and stop when the matches get weak.
