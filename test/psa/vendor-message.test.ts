@@ -36,3 +36,42 @@ describe('scrubVendorMessage', () => {
     expect(performance.now() - started).toBeLessThan(500);
   });
 });
+
+/**
+ * Issue 14, ALSO NOTICED: an echo the vendor re-escaped was cut into runs shorter than ECHO_MIN by its escapes, and
+ * those runs survived — e.g. a pass with '&' quoted back as &amp;, \u0026 or %26 left every character of it but the '&'.
+ */
+describe('scrubVendorMessage: echoes in another escaping', () => {
+  const AMP_PASS = 'Qx7&mP2+z';
+  const PLUS_PASS = '+drkzqAD'; // the shape of Graph's own example pass (reference/entra-graph.md)
+  // What the adapters send: Halo the note as HTML (the pass escaped by us), ConnectWise as plain text.
+  const haloBody = JSON.stringify([{ ticket_id: 2012, note_html: `<p>Temporary Access Pass: <code>${AMP_PASS.replace('&', '&amp;')}</code></p>` }]);
+  const cwBody = JSON.stringify({ text: `Temporary Access Pass: ${PLUS_PASS}\nRead out: plus · d · r`, internalAnalysisFlag: true });
+  const sent = [haloBody, cwBody];
+  const scrubbed = (message: string) => scrubVendorMessage(message, { secrets: [], sent });
+
+  it.each([
+    ['HTML entity', `Invalid note_html 'Qx7&amp;mP2+z'`, AMP_PASS],
+    ['JSON \\u escape', 'Invalid value "Qx7\\u0026mP2\\u002Bz"', AMP_PASS],
+    ['URL-encoded', 'field=Qx7%26mP2%2Bz rejected', AMP_PASS],
+    ['numeric entity', 'text: &#43;drkzqAD is not allowed', PLUS_PASS],
+    ['hex entity', 'text: &#x2B;drkzqAD is not allowed', PLUS_PASS],
+    ['URL-encoded plus', 'text=%2BdrkzqAD', PLUS_PASS],
+  ])('cuts a pass quoted back with its special character as a %s', (_how, message, pass) => {
+    const out = scrubbed(message);
+    // No run of four of the pass's characters survives, escaped or not.
+    for (let i = 0; i + 4 <= pass.length; i += 1) expect(out).not.toContain(pass.slice(i, i + 4).replace(/^[^A-Za-z0-9]/, ''));
+    expect(out).toContain('[redacted]');
+  });
+
+  it('cuts a configured secret quoted in a mixed escaping', () => {
+    const secret = 'k9&Zp<Tq+7Ww';
+    const out = scrubVendorMessage('bad client_secret k9\\u0026Zp&lt;Tq%2B7Ww', { secrets: [secret], sent: [] });
+    expect(out).not.toMatch(/Zp|Tq|7Ww/);
+  });
+
+  it('keeps the vendor words around an escaped echo, and escapes that quote nothing', () => {
+    expect(scrubbed(`Invalid note_html 'Qx7&amp;mP2+z' for this outcome`)).toBe(`Invalid note_html '[redacted]' for this outcome`);
+    expect(scrubbed('Tom &amp; Jerry\\u0027s ticket is closed (100%25 done)')).toBe('Tom &amp; Jerry\\u0027s ticket is closed (100%25 done)');
+  });
+});
