@@ -3,7 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { AppError } from './errors.js';
-import { errorForLog, requestContext } from './logger.js';
+import { closeRequestLog, errorForLog, requestContext, type RequestLogContext } from './logger.js';
 import type { Services } from './services.js';
 import { describeSetup } from './setup-status.js';
 import { adminRoutes } from './http/admin/index.js';
@@ -32,10 +32,12 @@ export function createApp(services: Services) {
     const started = performance.now();
     c.header('X-Request-Id', c.get('requestId'));
     const callerRequestId = /^[\w.:-]{1,64}$/.exec(c.req.header('x-request-id') ?? '')?.[0];
-    await requestContext.run({ requestId: c.get('requestId'), ...(callerRequestId ? { callerRequestId } : {}) }, async () => {
+    const context: RequestLogContext = { requestId: c.get('requestId'), ...(callerRequestId ? { callerRequestId } : {}) };
+    await requestContext.run(context, async () => {
       await next();
-      // Method, path and status only: query strings, headers and bodies may carry secrets.
-      logger.info({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
+      // Method, path and status only: query strings, headers and bodies may carry secrets. What the request did (a pass
+      // issued: logOutcome) is told on this same line, one line per request.
+      logger.info({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started), ...closeRequestLog(context) }, 'request');
     });
   });
   // Per-page CSPs (hosted page, admin pages) are set by their routes; this is the API default.

@@ -38,11 +38,48 @@ const REDACT = [
   '*.noteText',
 ];
 
+/** The request being served: its ids, and what it did (told on its one closing line, see `logOutcome`). */
+export interface RequestLogContext {
+  requestId: string;
+  callerRequestId?: string;
+  /** Fields `logOutcome` hands to the request's closing line. */
+  outcome?: Record<string, unknown>;
+  /** The closing line is written: a later outcome (work the request left running) logs a line of its own. */
+  closed?: boolean;
+}
+
 /**
  * The request being served, if any: every log line written while serving it carries its request id (ours) and the
  * caller's own id when it sent a valid one.
  */
-export const requestContext = new AsyncLocalStorage<{ requestId: string; callerRequestId?: string }>();
+export const requestContext = new AsyncLocalStorage<RequestLogContext>();
+
+/** The ids every line written while serving a request carries (a new object per line: pino merges into it). */
+function requestIds(): Record<string, string> {
+  const store = requestContext.getStore();
+  if (!store) return {};
+  return store.callerRequestId ? { requestId: store.requestId, callerRequestId: store.callerRequestId } : { requestId: store.requestId };
+}
+
+/**
+ * An outcome worth an info line (a pass issued). While a request is served it rides on that request's closing line
+ * (app.ts), so a button press logs one info line, not one per step — pino writes synchronously, and each line costs
+ * the press. Anywhere else (poller, scheduler) it is a line of its own.
+ */
+export function logOutcome(logger: Logger, fields: Record<string, unknown>, msg: string): void {
+  const store = requestContext.getStore();
+  if (store && !store.closed) {
+    store.outcome = { ...store.outcome, ...fields, outcome: msg };
+    return;
+  }
+  logger.info(fields, msg);
+}
+
+/** The fields of the request's closing line that `logOutcome` gathered; later outcomes log lines of their own. */
+export function closeRequestLog(context: RequestLogContext): Record<string, unknown> {
+  context.closed = true;
+  return context.outcome ?? {};
+}
 
 export function createLogger(opts: { level: string; destination?: DestinationStream }): Logger {
   return pino(
@@ -52,9 +89,9 @@ export function createLogger(opts: { level: string; destination?: DestinationStr
       redact: { paths: REDACT, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
-      // A copy: pino merges each line's fields INTO the object the mixin returns, so handing it the shared per-request
-      // object made every line carry the fields of all earlier lines of that request.
-      mixin: () => ({ ...requestContext.getStore() }),
+      // A new object: pino merges each line's fields INTO the object the mixin returns, so handing it the shared
+      // per-request object made every line carry the fields of all earlier lines of that request.
+      mixin: requestIds,
     },
     opts.destination,
   );

@@ -8,7 +8,8 @@ import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
 import * as schema from './schema.js';
 
-export type Db = BetterSQLite3Database<typeof schema>;
+/** drizzle over the better-sqlite3 connection (`$client`: transaction functions made once, see src/db/prepared.ts). */
+export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 
 export interface Storage {
   db: Db;

@@ -1,5 +1,6 @@
 import { and, desc, eq, gte, isNotNull, lt, notInArray, sql } from 'drizzle-orm';
 import type { Db } from './index.js';
+import { param, rowInsert } from './prepared.js';
 import { issuances, noteDeadLetters, noteOutbox, type IssuanceRow, type NewIssuance } from './schema.js';
 import type { PsaKind } from '../domain.js';
 import { listIssuances, type IssuanceFilter, type IssuanceList, type IssuancePage } from './audit-search.js';
@@ -25,30 +26,35 @@ export interface IssuanceLog {
 }
 
 export function createIssuanceLog(db: Db): IssuanceLog {
+  // The press path's statements, prepared once (src/db/prepared.ts).
+  const row = rowInsert(issuances);
+  const insert = db.insert(issuances).values(row.placeholders).returning().prepare();
+  const byId = db.select().from(issuances).where(eq(issuances.id, param('id'))).prepare();
+  const recentIssued = db
+    .select()
+    .from(issuances)
+    .where(
+      and(
+        eq(issuances.psa, param('psa')),
+        eq(issuances.ticketId, param('ticketId')),
+        eq(issuances.userPrincipalName, param('upn')),
+        eq(issuances.outcome, 'issued'),
+        gte(issuances.createdAt, param('since')),
+      ),
+    )
+    .orderBy(desc(issuances.createdAt))
+    .limit(1)
+    .prepare();
   return {
-    insert: (row) => db.insert(issuances).values(row).returning().get(),
+    insert: (values) => insert.get(row.bind(values)),
     update: (id, changes) => {
       db.update(issuances)
         .set({ ...changes, updatedAt: new Date().toISOString() })
         .where(eq(issuances.id, id))
         .run();
     },
-    get: (id) => db.select().from(issuances).where(eq(issuances.id, id)).get(),
-    findRecentIssued: (psa, ticketId, upn, since) =>
-      db
-        .select()
-        .from(issuances)
-        .where(
-          and(
-            eq(issuances.psa, psa),
-            eq(issuances.ticketId, ticketId),
-            eq(issuances.userPrincipalName, upn),
-            eq(issuances.outcome, 'issued'),
-            gte(issuances.createdAt, since.toISOString()),
-          ),
-        )
-        .orderBy(desc(issuances.createdAt))
-        .get(),
+    get: (id) => byId.get({ id }),
+    findRecentIssued: (psa, ticketId, upn, since) => recentIssued.get({ psa, ticketId, upn, since: since.toISOString() }),
     prune: (before) =>
       db
         .delete(issuances)

@@ -1,5 +1,6 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Db } from './index.js';
+import { param } from './prepared.js';
 import { tenantMappings, type TenantMappingRow } from './schema.js';
 import type { PsaKind } from '../domain.js';
 
@@ -35,6 +36,8 @@ export interface MappingStore {
 }
 
 export function createMappingStore(db: Db): MappingStore {
+  // Every press reads its mapping: prepared once (src/db/prepared.ts).
+  const mappingOf = db.select().from(tenantMappings).where(and(eq(tenantMappings.psa, param('psa')), eq(tenantMappings.companyId, param('companyId')))).prepare();
   let revision = 0;
   const upsert = (psa: PsaKind, companyId: string, input: MappingInput): TenantMapping => {
     revision += 1;
@@ -72,12 +75,7 @@ export function createMappingStore(db: Db): MappingStore {
         .where(filter.psa ? eq(tenantMappings.psa, filter.psa) : undefined)
         .orderBy(asc(tenantMappings.psa), asc(tenantMappings.companyName), asc(tenantMappings.companyId))
         .all(),
-    get: (psa, companyId) =>
-      db
-        .select()
-        .from(tenantMappings)
-        .where(and(eq(tenantMappings.psa, psa), eq(tenantMappings.companyId, companyId)))
-        .get(),
+    get: (psa, companyId) => mappingOf.get({ psa, companyId }),
     upsert,
     upsertMany: (rows) => db.transaction(() => rows.map((r) => upsert(r.psa, r.companyId, r.input)).length),
     remove: (psa, companyId) => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, gt, isNotNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/index.js';
+import { param, rowInsert } from '../db/prepared.js';
 import { issuances, noteDeadLetters, noteOutbox, type NoteDeadLetterRow, type NoteOutboxRow } from '../db/schema.js';
 import type { PsaKind } from '../domain.js';
 import type { PrivateNote, PsaConnector } from '../psa/port.js';
@@ -28,9 +29,28 @@ export interface OutboxEntry {
 
 export type DeliveryResult = 'written' | 'pending' | 'revoked' | 'failed';
 
+/** A note queued already claimed by its caller (`enqueueClaimed`), for that caller's own first attempt. */
+export interface ClaimedNote {
+  readonly id: string;
+  /** @internal the row as written. */
+  readonly row: NoteOutboxRow;
+}
+
 export interface NoteOutbox {
   /** Seals and queues a note. Synchronous so it can run inside the issuance's SQLite transaction. */
   enqueue(entry: OutboxEntry): string;
+  /**
+   * Seals and queues a note that the caller attempts itself right after its transaction commits (`deliverClaimed`):
+   * the row is written as `deliver` would claim it — first attempt counted, leased — so a press writes its audit row,
+   * its sealed note and the claim in one transaction. Killed after the commit, the lease makes the note wait, and
+   * `resumeAfterRestart` makes it due at the next start, as for any claimed row.
+   */
+  enqueueClaimed(entry: OutboxEntry): ClaimedNote;
+  /**
+   * Attempts a note queued with `enqueueClaimed`, once its transaction has committed (refused inside one). `toldByCaller`:
+   * the caller's own log line says whether the note was written (a press), so a note written now is logged at debug.
+   */
+  deliverClaimed(note: ClaimedNote, opts?: { toldByCaller?: boolean }): Promise<DeliveryResult>;
   /** Attempts one entry now (the button waits for this so its answer can say whether the note is on the ticket). */
   deliver(id: string): Promise<DeliveryResult>;
   /** Attempts every entry that is due; the worker calls this on a timer and once at start-up. */
@@ -81,6 +101,19 @@ export function createNoteOutbox(deps: OutboxDeps): NoteOutbox {
   const now = deps.now ?? (() => new Date());
   const leaseMs = deps.leaseMs ?? 120_000;
   const inFlight = new Map<string, Promise<DeliveryResult>>();
+  const sqlite = db.$client;
+
+  // The statements of a delivery, prepared once (src/db/prepared.ts); the rare give-up paths build theirs per call.
+  const outboxRow = rowInsert(noteOutbox);
+  const insertRow = db.insert(noteOutbox).values(outboxRow.placeholders).returning().prepare();
+  const rowById = db.select().from(noteOutbox).where(eq(noteOutbox.id, param('id'))).prepare();
+  const setLease = db.update(noteOutbox).set({ attempts: param('attempts'), nextAttemptAt: param('nextAttemptAt') }).where(eq(noteOutbox.id, param('id'))).prepare();
+  const setRetry = db.update(noteOutbox).set({ nextAttemptAt: param('nextAttemptAt'), lastError: param('lastError') }).where(eq(noteOutbox.id, param('id'))).prepare();
+  const deleteRow = db.delete(noteOutbox).where(eq(noteOutbox.id, param('id'))).prepare();
+  const setWritten = db.update(issuances).set({ noteStatus: 'written', updatedAt: param('at') }).where(eq(issuances.id, param('id'))).prepare();
+  const endedAtOf = db.select({ endedAt: issuances.endedAt }).from(issuances).where(eq(issuances.id, param('id'))).prepare();
+  const dueRows = db.select({ id: noteOutbox.id }).from(noteOutbox).where(lte(noteOutbox.nextAttemptAt, param('now'))).orderBy(asc(noteOutbox.nextAttemptAt)).limit(200).prepare();
+  const countRows = db.select({ n: sql<number>`count(*)` }).from(noteOutbox).prepare();
 
   const setNoteStatus = (issuanceId: string | null, changes: Partial<typeof issuances.$inferInsert>) => {
     if (!issuanceId) return;
@@ -88,16 +121,19 @@ export function createNoteOutbox(deps: OutboxDeps): NoteOutbox {
   };
 
   /** Claims the row by pushing its next attempt past the lease: a second worker (or a restart mid-call) waits. */
-  const claim = (id: string): NoteOutboxRow | undefined =>
-    db.transaction(() => {
-      const row = db.select().from(noteOutbox).where(eq(noteOutbox.id, id)).get();
-      if (!row || row.nextAttemptAt > now().toISOString()) return undefined;
-      db.update(noteOutbox)
-        .set({ attempts: row.attempts + 1, nextAttemptAt: new Date(now().getTime() + leaseMs).toISOString() })
-        .where(eq(noteOutbox.id, id))
-        .run();
-      return { ...row, attempts: row.attempts + 1 };
-    });
+  const claim = sqlite.transaction((id: string): NoteOutboxRow | undefined => {
+    const row = rowById.get({ id });
+    if (!row || row.nextAttemptAt > now().toISOString()) return undefined;
+    const claimed = { ...row, attempts: row.attempts + 1, nextAttemptAt: new Date(now().getTime() + leaseMs).toISOString() };
+    setLease.run({ id, attempts: claimed.attempts, nextAttemptAt: claimed.nextAttemptAt });
+    return claimed;
+  });
+
+  /** The note is on the ticket: its row (and sealed body) goes, and its issuance says so. One transaction. */
+  const complete = sqlite.transaction((row: NoteOutboxRow) => {
+    deleteRow.run({ id: row.id });
+    if (row.issuanceId) setWritten.run({ id: row.issuanceId, at: now().toISOString() });
+  });
 
   /** The row leaves the outbox (and its sealed body with it) and is kept, without the note, as a dead letter. */
   const keepAsDeadLetter = (row: NoteOutboxRow, state: 'revoked' | 'failed', reason: string) => {
@@ -155,10 +191,11 @@ export function createNoteOutbox(deps: OutboxDeps): NoteOutbox {
   /** The pass this row holds already ended (a path that did not discard its note, or a race with the revocation). */
   const passEnded = (row: NoteOutboxRow): boolean => {
     if (!row.issuanceId || (row.kind !== 'pass' && !row.graphMethodId)) return false;
-    return Boolean(db.select({ endedAt: issuances.endedAt }).from(issuances).where(eq(issuances.id, row.issuanceId)).get()?.endedAt);
+    return Boolean(endedAtOf.get({ id: row.issuanceId })?.endedAt);
   };
 
-  const attempt = async (row: NoteOutboxRow): Promise<DeliveryResult> => {
+  /** `told`: the caller's log line says whether the note was written (deliverClaimed). */
+  const attempt = async (row: NoteOutboxRow, told = false): Promise<DeliveryResult> => {
     const connector = deps.connectors[row.psa];
     const pastDeadline = now().toISOString() >= row.deadlineAt;
     if (passEnded(row)) {
@@ -171,11 +208,8 @@ export function createNoteOutbox(deps: OutboxDeps): NoteOutbox {
       if (!connector) throw new AppError('PSA_NOT_ENABLED');
       const note = JSON.parse(openSealed(sealKey, bindingOf(row), row.sealedBody)) as PrivateNote;
       await connector.writePrivateNote(row.ticketId, note, row.doneStatus ? { status: row.doneStatus } : undefined);
-      db.transaction(() => {
-        db.delete(noteOutbox).where(eq(noteOutbox.id, row.id)).run();
-        setNoteStatus(row.issuanceId, { noteStatus: 'written' });
-      });
-      logger.info({ outboxId: row.id, issuanceId: row.issuanceId, psa: row.psa, ticketId: row.ticketId, attempts: row.attempts }, 'private note written');
+      complete(row);
+      logger[told ? 'debug' : 'info']({ outboxId: row.id, issuanceId: row.issuanceId, psa: row.psa, ticketId: row.ticketId, attempts: row.attempts }, 'private note written');
       return 'written';
     } catch (error) {
       if (error instanceof SealError) {
@@ -185,42 +219,56 @@ export function createNoteOutbox(deps: OutboxDeps): NoteOutbox {
       const message = error instanceof AppError ? `${error.code}: ${error.detail}` : errorForLog(error).message;
       const retryAfterMs = error instanceof AppError && error.extra.retryAfterSeconds ? error.extra.retryAfterSeconds * 1000 : 0;
       const next = new Date(Math.min(Date.parse(row.deadlineAt), now().getTime() + Math.max(retryAfterMs, retryDelayMs(row.attempts))));
-      db.update(noteOutbox)
-        .set({ nextAttemptAt: next.toISOString(), lastError: String(message).slice(0, 500) })
-        .where(eq(noteOutbox.id, row.id))
-        .run();
+      setRetry.run({ id: row.id, nextAttemptAt: next.toISOString(), lastError: String(message).slice(0, 500) });
       logger.warn({ outboxId: row.id, psa: row.psa, ticketId: row.ticketId, attempts: row.attempts, nextAttemptAt: next.toISOString(), err: errorForLog(error) }, pastDeadline ? 'revocation failed; will retry' : 'note not written yet; will retry');
       return 'pending';
     }
+  };
+
+  const start = (row: NoteOutboxRow, told: boolean): Promise<DeliveryResult> => {
+    const p = attempt(row, told).finally(() => inFlight.delete(row.id));
+    inFlight.set(row.id, p);
+    return p;
   };
 
   const deliver = (id: string): Promise<DeliveryResult> => {
     const running = inFlight.get(id);
     if (running) return running;
     const row = claim(id);
-    if (!row) return Promise.resolve(db.select({ id: noteOutbox.id }).from(noteOutbox).where(eq(noteOutbox.id, id)).get() ? 'pending' : 'written');
-    const p = attempt(row).finally(() => inFlight.delete(id));
-    inFlight.set(id, p);
-    return p;
+    if (!row) return Promise.resolve(rowById.get({ id }) ? 'pending' : 'written');
+    return start(row, false);
+  };
+
+  /** Seals and writes the row; `claimed`: with its first attempt counted and leased. */
+  const insert = (entry: OutboxEntry, claimed: boolean): NoteOutboxRow => {
+    const id = entry.id ?? entry.issuanceId ?? randomUUID();
+    const destination = { id, issuanceId: entry.issuanceId ?? null, psa: entry.psa, ticketId: entry.ticketId, kind: entry.kind };
+    const at = now();
+    return insertRow.get(
+      outboxRow.bind({
+        ...destination,
+        sealedBody: sealNote(sealKey, bindingOf(destination), JSON.stringify(entry.note)),
+        doneStatus: entry.doneStatus ?? null,
+        attempts: claimed ? 1 : 0,
+        nextAttemptAt: (claimed ? new Date(at.getTime() + leaseMs) : at).toISOString(),
+        deadlineAt: entry.deadlineAt.toISOString(),
+        tenantId: entry.tenantId ?? null,
+        userObjectId: entry.userObjectId ?? null,
+        graphMethodId: entry.graphMethodId ?? null,
+      }),
+    );
   };
 
   return {
-    enqueue(entry) {
-      const id = entry.id ?? entry.issuanceId ?? randomUUID();
-      const destination = { id, issuanceId: entry.issuanceId ?? null, psa: entry.psa, ticketId: entry.ticketId, kind: entry.kind };
-      db.insert(noteOutbox)
-        .values({
-          ...destination,
-          sealedBody: sealNote(sealKey, bindingOf(destination), JSON.stringify(entry.note)),
-          doneStatus: entry.doneStatus ?? null,
-          nextAttemptAt: now().toISOString(),
-          deadlineAt: entry.deadlineAt.toISOString(),
-          tenantId: entry.tenantId ?? null,
-          userObjectId: entry.userObjectId ?? null,
-          graphMethodId: entry.graphMethodId ?? null,
-        })
-        .run();
-      return id;
+    enqueue: (entry) => insert(entry, false).id,
+    enqueueClaimed(entry) {
+      const row = insert(entry, true);
+      return { id: row.id, row };
+    },
+    deliverClaimed(note, opts) {
+      // The sealed note must be on disk before the PSA sees it: never from inside the transaction that wrote it.
+      if (sqlite.inTransaction) return Promise.reject(new Error('deliverClaimed called inside a transaction: the note is not durable yet'));
+      return inFlight.get(note.id) ?? start(note.row, opts?.toldByCaller ?? false);
     },
     deliver,
     discardPassNotes(issuanceId, reason) {
@@ -229,13 +277,7 @@ export function createNoteOutbox(deps: OutboxDeps): NoteOutbox {
       return discarded > 0 && !sending;
     },
     async deliverDue() {
-      const due = db
-        .select({ id: noteOutbox.id })
-        .from(noteOutbox)
-        .where(lte(noteOutbox.nextAttemptAt, now().toISOString()))
-        .orderBy(asc(noteOutbox.nextAttemptAt))
-        .limit(200)
-        .all();
+      const due = dueRows.all({ now: now().toISOString() });
       const counts = { written: 0, pending: 0, revoked: 0, failed: 0 };
       // One PSA at a time per ticket is enough; different rows go concurrently in small groups.
       for (let i = 0; i < due.length; i += 8) {
@@ -246,7 +288,7 @@ export function createNoteOutbox(deps: OutboxDeps): NoteOutbox {
     },
     resumeAfterRestart: () =>
       db.update(noteOutbox).set({ nextAttemptAt: now().toISOString() }).where(gt(noteOutbox.nextAttemptAt, now().toISOString())).run().changes,
-    backlog: () => db.select({ n: sql<number>`count(*)` }).from(noteOutbox).get()?.n ?? 0,
+    backlog: () => countRows.get()?.n ?? 0,
     deadLetters: (limit) => db.select().from(noteDeadLetters).orderBy(desc(noteDeadLetters.gaveUpAt)).limit(limit).all(),
     deadLetterCount: () => db.select({ n: sql<number>`count(*)` }).from(noteDeadLetters).get()?.n ?? 0,
     pruneDeadLetters: (before) => db.delete(noteDeadLetters).where(lt(noteDeadLetters.gaveUpAt, before.toISOString())).run().changes,

@@ -1,8 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'hono';
-import { lt } from 'drizzle-orm';
-import type { Db } from '../db/index.js';
-import { usedSignatures } from '../db/schema.js';
+import { createUsedSignatures, type UsedSignatures } from '../db/used-signatures.js';
 import type { PsaKind } from '../domain.js';
 import { AppError } from '../errors.js';
 import type { Services } from '../services.js';
@@ -50,7 +48,7 @@ export function signButtonRequest(secret: string, request: SignedRequest & { tim
  * Accepts `Authorization: Bearer <secret>` or an HMAC signature over "<timestamp>.<METHOD>.<path>.<raw body>"
  * (5-minute window, each signature once). Throws UNAUTHORIZED with a reason that reveals nothing about the secret.
  */
-export function verifyButtonRequest(db: Db, secret: string, creds: ButtonCredentials, request: SignedRequest, now: Date): 'bearer' | 'hmac' {
+export function verifyButtonRequest(signatures: UsedSignatures, secret: string, creds: ButtonCredentials, request: SignedRequest, now: Date): 'bearer' | 'hmac' {
   const bearer = /^Bearer\s+(.+)$/i.exec(creds.authorization ?? '')?.[1]?.trim();
   if (bearer !== undefined) {
     if (safeEqual(bearer, secret)) return 'bearer';
@@ -65,13 +63,9 @@ export function verifyButtonRequest(db: Db, secret: string, creds: ButtonCredent
   const expected = signButtonRequest(secret, { timestamp: ts, ...request });
   if (!safeEqual(creds.signature.trim().toLowerCase(), expected)) throw new AppError('UNAUTHORIZED');
   // Remember the signature until it could no longer pass the window check; a replay hits the primary key.
-  db.delete(usedSignatures).where(lt(usedSignatures.expiresAt, now.toISOString())).run();
-  const inserted = db
-    .insert(usedSignatures)
-    .values({ signature: expected, expiresAt: new Date((ts + SIGNATURE_WINDOW_SECONDS + 1) * 1000).toISOString() })
-    .onConflictDoNothing()
-    .run();
-  if (inserted.changes === 0) throw new AppError('UNAUTHORIZED', 'This signature was already used; sign each request afresh.');
+  if (!signatures.spend(expected, new Date((ts + SIGNATURE_WINDOW_SECONDS + 1) * 1000), now)) {
+    throw new AppError('UNAUTHORIZED', 'This signature was already used; sign each request afresh.');
+  }
   return 'hmac';
 }
 
@@ -91,6 +85,7 @@ export interface ButtonAuthenticator {
  * bodies arrive late cannot all pass the check before the first failure is counted.
  */
 export function createButtonAuthenticator(services: Services): ButtonAuthenticator {
+  const signatures = createUsedSignatures(services.storage.db);
   const throttle = createAttemptThrottle({ maxFailures: BUTTON_FAILURE_LIMITS.perSource, windowMs: BUTTON_FAILURE_LIMITS.windowMs, now: () => services.now().getTime() });
   return {
     async authenticate(c, psa, secret) {
@@ -105,7 +100,7 @@ export function createButtonAuthenticator(services: Services): ButtonAuthenticat
       }
       try {
         const method = verifyButtonRequest(
-          services.storage.db,
+          signatures,
           secret,
           { authorization: c.req.header('authorization'), timestamp: c.req.header('x-tap-timestamp'), signature: c.req.header('x-tap-signature') },
           { method: c.req.method, path: new URL(c.req.url).pathname, body: rawBody },

@@ -1,5 +1,6 @@
-import { and, asc, eq, gt, isNull, lte } from 'drizzle-orm';
+import { and, asc, eq, gt, isNull, lte, sql } from 'drizzle-orm';
 import type { Db } from '../db/index.js';
+import { param, rowInsert } from '../db/prepared.js';
 import { issuances, noteMarks, type IssuanceRow, type NewIssuance } from '../db/schema.js';
 import type { PsaKind } from '../domain.js';
 
@@ -26,47 +27,73 @@ export interface PassEventInput {
  */
 export function createPassLedger(db: Db, now: () => Date) {
   const iso = () => now().toISOString();
-  const live = () => and(eq(issuances.outcome, 'issued'), isNull(issuances.endedAt), gt(issuances.expiresAt, iso()));
+
+  // Prepared once (src/db/prepared.ts): the press reads and writes through these.
+  const byId = db.select().from(issuances).where(eq(issuances.id, param('id'))).prepare();
+  const liveOnTicket = db
+    .select()
+    .from(issuances)
+    .where(and(eq(issuances.psa, param('psa')), eq(issuances.ticketId, param('ticketId')), eq(issuances.outcome, 'issued'), isNull(issuances.endedAt), gt(issuances.expiresAt, param('now'))))
+    .orderBy(asc(issuances.createdAt))
+    .prepare();
+  const issuedWithMethod = db
+    .select()
+    .from(issuances)
+    .where(and(eq(issuances.tenantId, param('tenantId')), eq(issuances.graphMethodId, param('methodId')), eq(issuances.outcome, 'issued')))
+    .limit(1)
+    .prepare();
+  const dueFollowUp = db
+    .select()
+    .from(issuances)
+    .where(
+      and(
+        eq(issuances.outcome, 'issued'),
+        isNull(issuances.followedUpAt),
+        lte(issuances.startAt, param('now')),
+        gt(issuances.expiresAt, param('dayAgo')),
+        // A pass the connector revoked or replaced itself needs no follow-up (its note already said so).
+        isNull(issuances.endedAt),
+      ),
+    )
+    .orderBy(asc(issuances.startAt))
+    .limit(sql.placeholder('limit'))
+    .prepare();
+  const setFollowedUp = db.update(issuances).set({ followedUpAt: param('at'), updatedAt: param('at') }).where(eq(issuances.id, param('id'))).prepare();
+  const eventRow = rowInsert(issuances);
+  const insertEvent = db.insert(issuances).values(eventRow.placeholders).prepare();
+  const setEnded = db.update(issuances).set({ endedAt: param('at'), updatedAt: param('at') }).where(and(eq(issuances.id, param('id')), isNull(issuances.endedAt))).prepare();
+  const insertMark = db.insert(noteMarks).values({ psa: param('psa'), ticketId: param('ticketId'), mark: param('mark'), createdAt: param('at') }).onConflictDoNothing().prepare();
+  const deleteMark = db.delete(noteMarks).where(and(eq(noteMarks.psa, param('psa')), eq(noteMarks.ticketId, param('ticketId')), eq(noteMarks.mark, param('mark')))).prepare();
+  const deleteMarks = db.delete(noteMarks).where(and(eq(noteMarks.psa, param('psa')), eq(noteMarks.ticketId, param('ticketId')))).prepare();
+
+  /** The event row and, when it ends the pass, the pass's end: one transaction (a savepoint inside a caller's). */
+  const appendEvent = db.$client.transaction((row: NewIssuance, endsPassId: string | undefined) => {
+    insertEvent.run(eventRow.bind(row));
+    if (endsPassId) setEnded.run({ id: endsPassId, at: iso() });
+  });
 
   return {
     get(id: string): IssuanceRow | undefined {
-      return db.select().from(issuances).where(eq(issuances.id, id)).get();
+      return byId.get({ id });
     },
 
     /** Live passes this connector issued on a ticket (usually one). */
     liveForTicket(psa: PsaKind, ticketId: string): IssuanceRow[] {
-      return db.select().from(issuances).where(and(eq(issuances.psa, psa), eq(issuances.ticketId, ticketId), live())).orderBy(asc(issuances.createdAt)).all();
+      return liveOnTicket.all({ psa, ticketId, now: iso() });
     },
 
     /** The pass this connector issued with that Graph method id, if any (whatever its state). */
     byMethodId(tenantId: string, methodId: string): IssuanceRow | undefined {
-      return db.select().from(issuances).where(and(eq(issuances.tenantId, tenantId), eq(issuances.graphMethodId, methodId), eq(issuances.outcome, 'issued'))).get();
+      return issuedWithMethod.get({ tenantId, methodId });
     },
 
     /** Issued passes whose start has come and whose follow-up is not written, up to a day after their end. */
     dueForFollowUp(limit: number): IssuanceRow[] {
-      const at = iso();
-      const dayAgo = new Date(now().getTime() - 86_400_000).toISOString();
-      return db
-        .select()
-        .from(issuances)
-        .where(
-          and(
-            eq(issuances.outcome, 'issued'),
-            isNull(issuances.followedUpAt),
-            lte(issuances.startAt, at),
-            gt(issuances.expiresAt, dayAgo),
-            // A pass the connector revoked or replaced itself needs no follow-up (its note already said so).
-            isNull(issuances.endedAt),
-          ),
-        )
-        .orderBy(asc(issuances.startAt))
-        .limit(limit)
-        .all();
+      return dueFollowUp.all({ now: iso(), dayAgo: new Date(now().getTime() - 86_400_000).toISOString(), limit });
     },
 
     markFollowedUp(id: string): void {
-      db.update(issuances).set({ followedUpAt: iso(), updatedAt: iso() }).where(eq(issuances.id, id)).run();
+      setFollowedUp.run({ id, at: iso() });
     },
 
     /** Appends the event row and, when the event ends the pass, stamps the pass's end (only once). */
@@ -94,18 +121,15 @@ export function createPassLedger(db: Db, now: () => Date) {
         createdAt: iso(),
         updatedAt: iso(),
       };
-      db.transaction((tx) => {
-        tx.insert(issuances).values(row).run();
-        if (input.endsPass) tx.update(issuances).set({ endedAt: iso(), updatedAt: iso() }).where(and(eq(issuances.id, pass.id), isNull(issuances.endedAt))).run();
-      });
+      appendEvent(row, input.endsPass ? pass.id : undefined);
       return id;
     },
 
     /** An event about a ticket's scheduled pass (no pass exists yet): rescheduled, cancelled. */
     recordScheduleEvent(input: { psa: PsaKind; ticketId: string; companyId: string; userPrincipalName: string; startAt: string; event: PassEvent; code: string; detail: string; requestedBy: string; trigger: IssuanceRow['trigger'] }): string {
       const id = crypto.randomUUID();
-      db.insert(issuances)
-        .values({
+      insertEvent.run(
+        eventRow.bind({
           id,
           psa: input.psa,
           ticketId: input.ticketId,
@@ -119,28 +143,28 @@ export function createPassLedger(db: Db, now: () => Date) {
           detail: input.detail.slice(0, 500),
           createdAt: iso(),
           updatedAt: iso(),
-        })
-        .run();
+        }),
+      );
       return id;
     },
 
     /** Ends a pass without an event row of its own (its end is told by another row, e.g. the follow-up). */
     end(id: string): void {
-      db.update(issuances).set({ endedAt: iso(), updatedAt: iso() }).where(and(eq(issuances.id, id), isNull(issuances.endedAt))).run();
+      setEnded.run({ id, at: iso() });
     },
 
     /** Note de-duplication: true when this outcome was already noted on the ticket (and remembers it otherwise). */
     alreadyNoted(psa: PsaKind, ticketId: string, mark: string): boolean {
-      return db.insert(noteMarks).values({ psa, ticketId, mark, createdAt: iso() }).onConflictDoNothing().run().changes === 0;
+      return insertMark.run({ psa, ticketId, mark, at: iso() }).changes === 0;
     },
 
     forgetNoted(psa: PsaKind, ticketId: string, mark: string): void {
-      db.delete(noteMarks).where(and(eq(noteMarks.psa, psa), eq(noteMarks.ticketId, ticketId), eq(noteMarks.mark, mark))).run();
+      deleteMark.run({ psa, ticketId, mark });
     },
 
     /** A new pass or schedule on the ticket: later refusals are news again. */
     clearNoted(psa: PsaKind, ticketId: string): void {
-      db.delete(noteMarks).where(and(eq(noteMarks.psa, psa), eq(noteMarks.ticketId, ticketId))).run();
+      deleteMarks.run({ psa, ticketId });
     },
   };
 }

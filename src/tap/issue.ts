@@ -132,10 +132,7 @@ export async function issueTemporaryAccessPass(
       await deps.entra.deleteTap(mapping.tenantId, user.id, issued.methodId).catch(() => undefined);
       throw new AppError('INTERNAL', 'The pass could not be recorded and was revoked; try again.', { cause: error });
     }
-    deps.logger.info(
-      { issuanceId, psa: mapping.psa, ticketId: request.ticketId, tenantId: mapping.tenantId, userObjectId: user.id, trigger: request.trigger },
-      'temporary access pass issued',
-    );
+    // Logged by the caller, once it knows whether the note reached the ticket (src/tap/ticket-issuance.ts).
     return issued;
   } catch (error) {
     const appError = error instanceof AppError ? error : new AppError('INTERNAL', undefined, { cause: error });

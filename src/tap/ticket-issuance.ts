@@ -2,11 +2,11 @@ import type { Config } from '../config/index.js';
 import type { PsaKind } from '../domain.js';
 import type { IssuanceLog, Issuance } from '../db/issuances.js';
 import type { MappingStore, TenantMapping } from '../db/mappings.js';
-import type { NoteOutbox } from '../delivery/outbox.js';
+import type { ClaimedNote, NoteOutbox } from '../delivery/outbox.js';
 import { noteDeadline } from '../delivery/outbox.js';
 import type { EntraDirectory, EntraUser } from '../entra/port.js';
 import { AppError, attemptOutcome, type ErrorCode } from '../errors.js';
-import type { Logger } from '../logger.js';
+import { errorForLog, logOutcome, type Logger } from '../logger.js';
 import type { PrivateNote, PsaConnector, PsaTicket } from '../psa/port.js';
 import { readTicketFields } from '../psa/ticket-fields.js';
 import { recordNotIssued, wasAudited, type AttemptRecord } from './audit.js';
@@ -75,6 +75,13 @@ export interface TicketIssuanceDeps {
   now?: () => Date;
 }
 
+/** Written with a new pass, in its audit row's transaction: the notes this press then attempts itself. */
+interface WrittenWithPass {
+  passNote: ClaimedNote;
+  /** The note telling another ticket its pass was replaced. */
+  replacedTicketNote: ClaimedNote | undefined;
+}
+
 /** Failures a person pressed a button for. A Halo runbook shows no response, so the ticket must say what happened. */
 const INTERACTIVE_FAILURES = new Set<ErrorCode>(['UPSTREAM_THROTTLED', 'UPSTREAM_UNAVAILABLE', 'INTERNAL', 'PSA_ERROR']);
 
@@ -110,17 +117,17 @@ export function createTicketIssuance(deps: TicketIssuanceDeps): TicketIssuance {
     return { upnField: c?.upnField, startDateField: c?.startDateField };
   };
 
-  const queueNote = async (psa: PsaKind, ticketId: string, note: PrivateNote, issuanceId?: string) => {
-    const id = deps.outbox.enqueue({
+  /** An information note, sealed and claimed in one write (synchronous: it may join a caller's transaction). */
+  const claimInfoNote = (psa: PsaKind, ticketId: string, note: PrivateNote): ClaimedNote =>
+    deps.outbox.enqueueClaimed({
       psa,
       ticketId,
       kind: 'info',
       note,
-      issuanceId,
       deadlineAt: new Date(now().getTime() + deps.config.tap.noteDeliveryDeadlineMinutes * 60_000),
     });
-    return deps.outbox.deliver(id);
-  };
+
+  const queueNote = async (psa: PsaKind, ticketId: string, note: PrivateNote) => deps.outbox.deliverClaimed(claimInfoNote(psa, ticketId, note));
 
   /** The audit row of an attempt that stopped, with as much as the path had learnt (company, tenant). */
   const attemptOf = (input: TicketIssueInput, upn: string | undefined, known: Partial<AttemptRecord> = {}): AttemptRecord => ({
@@ -222,6 +229,7 @@ export function createTicketIssuance(deps: TicketIssuanceDeps): TicketIssuance {
       }
       let issued: IssuedPass;
       let replacement: Replacement = { kind: 'none' };
+      let written: WrittenWithPass | undefined;
       const beforeCreate = async (user: EntraUser) => {
         replacement = await findReplacement(
           { entra, passes: deps.passes },
@@ -234,16 +242,24 @@ export function createTicketIssuance(deps: TicketIssuanceDeps): TicketIssuance {
           { entra, issuances: deps.issuances, logger: deps.logger, transaction: deps.transaction, now, beforeCreate },
           mapping,
           { userPrincipalName: upn, startDate, lifetimeMinutes: input.lifetimeMinutes, usableOnce: input.usableOnce, requestedBy: input.requestedBy, trigger: input.trigger, reissue: input.reissue ?? false, ticketId: input.ticketId },
-          (pass) => enqueuePassNote(mapping, movedPreface ? { ...input, notePreface: [...(input.notePreface ?? []), movedPreface] } : input, pass, replacement),
+          // In the transaction of the pass's audit row: everything the press writes before the PSA sees the note.
+          (pass) => {
+            written = writeWithPass(mapping, movedPreface ? { ...input, notePreface: [...(input.notePreface ?? []), movedPreface] } : input, pass, replacement);
+          },
         );
       } catch (error) {
         if (error instanceof AppError) return refuseWithNote(input, error, upn);
         throw error;
       }
-      // A new pass on the ticket: a later refusal there is news again.
-      deps.passes.clearNoted(input.psa, input.ticketId);
-      await recordReplacement(input, issued, replacement);
-      const noteStatus = await deps.outbox.deliver(issued.issuanceId);
+      const { passNote: claimedPassNote, replacedTicketNote } = written!;
+      if (replacedTicketNote) await deps.outbox.deliverClaimed(replacedTicketNote).catch((e: unknown) => deps.logger.warn({ err: errorForLog(e), ticketId: replacedTicketNote.row.ticketId }, 'replaced note not delivered'));
+      const noteStatus = await deps.outbox.deliverClaimed(claimedPassNote, { toldByCaller: true });
+      // The press's one info line (on its request line when it is one): the pass, and whether its note is on the ticket.
+      logOutcome(
+        deps.logger,
+        { issuanceId: issued.issuanceId, psa: input.psa, ticketId: input.ticketId, tenantId: mapping.tenantId, userObjectId: issued.user.id, trigger: input.trigger, note: noteStatus },
+        'temporary access pass issued',
+      );
       return {
         issuanceId: issued.issuanceId,
         status: 'issued',
@@ -258,9 +274,20 @@ export function createTicketIssuance(deps: TicketIssuanceDeps): TicketIssuance {
     });
   };
 
-  /** The pass the new one replaced ends with an audit row; another ticket's is told on that ticket. */
-  const recordReplacement = async (input: TicketIssueInput, issued: IssuedPass, replacement: Replacement) => {
-    if (replacement.kind !== 'same-ticket' && replacement.kind !== 'other-ticket') return;
+  /**
+   * What a new pass writes besides its audit row, all in that row's transaction (one commit before the PSA call): its
+   * sealed note, claimed for this press's own attempt; the ticket's note marks cleared; the replaced pass's end.
+   */
+  const writeWithPass = (mapping: TenantMapping, input: TicketIssueInput, issued: IssuedPass, replacement: Replacement): WrittenWithPass => {
+    const passNote = enqueuePassNote(mapping, input, issued, replacement);
+    // A new pass on the ticket: a later refusal there is news again.
+    deps.passes.clearNoted(input.psa, input.ticketId);
+    return { passNote, replacedTicketNote: recordReplacement(input, issued, replacement) };
+  };
+
+  /** The pass the new one replaced ends with an audit row; another ticket's is told on that ticket (its note returned). */
+  const recordReplacement = (input: TicketIssueInput, issued: IssuedPass, replacement: Replacement): ClaimedNote | undefined => {
+    if (replacement.kind !== 'same-ticket' && replacement.kind !== 'other-ticket') return undefined;
     const newTicket = ticketLabel(input.psa, input.ticketId);
     const old = replacement.pass;
     deps.passes.record({
@@ -272,10 +299,8 @@ export function createTicketIssuance(deps: TicketIssuanceDeps): TicketIssuance {
       trigger: input.trigger,
       endsPass: true,
     });
-    if (replacement.kind === 'other-ticket' && old.psa && old.ticketId) {
-      const note = passReplacedNote({ userPrincipalName: issued.user.userPrincipalName, byTicket: newTicket, requestedBy: input.requestedBy });
-      await queueNote(old.psa, old.ticketId, note).catch((e) => deps.logger.warn({ err: e, ticketId: old.ticketId }, 'replaced note not queued'));
-    }
+    if (replacement.kind !== 'other-ticket' || !old.psa || !old.ticketId) return undefined;
+    return claimInfoNote(old.psa, old.ticketId, passReplacedNote({ userPrincipalName: issued.user.userPrincipalName, byTicket: newTicket, requestedBy: input.requestedBy }));
   };
 
   const replacementPreface = (replacement: Replacement): string[] | undefined => {
@@ -285,9 +310,9 @@ export function createTicketIssuance(deps: TicketIssuanceDeps): TicketIssuance {
     return undefined;
   };
 
-  const enqueuePassNote = (mapping: TenantMapping, input: TicketIssueInput, issued: IssuedPass, replacement: Replacement) => {
+  const enqueuePassNote = (mapping: TenantMapping, input: TicketIssueInput, issued: IssuedPass, replacement: Replacement): ClaimedNote => {
     const preface = [...(input.notePreface ?? []), ...(replacementPreface(replacement) ?? [])];
-    deps.outbox.enqueue({
+    return deps.outbox.enqueueClaimed({
       id: issued.issuanceId,
       issuanceId: issued.issuanceId,
       psa: input.psa,

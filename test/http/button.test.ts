@@ -88,10 +88,13 @@ describe('POST /v1/psa/{psa}/tickets/{id}/tap', () => {
     const res = await press('connectwise', '100');
     const requestId = res.headers.get('x-request-id');
     expect(requestId).toMatch(/.{8,}/);
-    const lines = h.logs.map((l) => JSON.parse(l) as { msg: string; requestId?: string });
-    for (const msg of ['temporary access pass issued', 'private note written', 'request']) {
+    const lines = h.logs.map((l) => JSON.parse(l) as { msg: string; requestId?: string; outcome?: string; issuanceId?: string });
+    for (const msg of ['private note written', 'request']) {
       expect(lines.find((l) => l.msg === msg)?.requestId, msg).toBe(requestId);
     }
+    // The issuance is told on the request's own line (one info line per press).
+    const body = await json(res);
+    expect(lines.find((l) => l.msg === 'request')).toMatchObject({ outcome: 'temporary access pass issued', issuanceId: body.issuanceId });
   });
 
   it('accepts an HMAC signature once and refuses its replay', async () => {

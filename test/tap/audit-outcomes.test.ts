@@ -51,7 +51,7 @@ describe('refused or failed, audited in one place', () => {
   });
 
   it('a pass that could not be recorded is revoked and the attempt is still audited, as a failure', async () => {
-    vi.spyOn(h.services.outbox, 'enqueue').mockImplementation(() => {
+    vi.spyOn(h.services.outbox, 'enqueueClaimed').mockImplementation(() => {
       throw new Error('disk I/O error');
     });
     const res = await press({});
