@@ -39,6 +39,9 @@ describe('poller + ConnectWise adapter (nock)', () => {
     h.entra.addUser(CONTOSO, 'jane@contoso.example');
     const connector = createConnectWiseConnector({ config: h.config.connectwise!, logger: h.deps.logger, sleep: async () => undefined });
 
+    // Registered first, so nock matches it before the list interceptor (whose query callback records every list).
+    // The status before the note and right before the PATCH (still New: the done status may replace it).
+    const statusReads = nock(SITE).get(`${API}/service/tickets/100`).query({ fields: 'board,status' }).twice().reply(200, { board: { id: 1, name: 'Onboarding' }, status: { id: 1, name: 'New' } });
     const lists: string[] = [];
     const scope = nock(SITE)
       .get(`${API}/service/tickets`)
@@ -59,6 +62,7 @@ describe('poller + ConnectWise adapter (nock)', () => {
     expect(await live.runCycle('connectwise')).toMatchObject({ issued: 1 });
     expect(notes.isDone()).toBe(true);
     expect(patch.isDone()).toBe(true);
+    expect(statusReads.isDone()).toBe(true);
     expect(h.entra.passes[0]!.request.startDateTime).toBe('2026-11-27T07:00:00.000Z');
     expect(lists[0]).toBe('board/name="Onboarding" AND status/name="New"');
 

@@ -141,7 +141,8 @@ describe('ConnectWise tickets', () => {
     const { cw } = connector();
     const patches: unknown[] = [];
     nock(CW_SITE)
-      .get(`${API}/service/tickets/4711`).twice().reply(200, cwTicket)
+      // The board and status before the note, and the status again right before each PATCH (unchanged: still New).
+      .get(`${API}/service/tickets/4711`).query({ fields: 'board,status' }).times(4).reply(200, { board: cwTicket.board, status: cwTicket.status })
       .get(`${API}/service/boards/3/statuses`).query({ conditions: 'name="Completed"' }).once()
       .reply(200, [{ id: 42, name: 'Completed' }])
       .post(`${API}/service/tickets/4711/notes`).twice().reply(201, { id: 1 })
@@ -160,6 +161,7 @@ describe('ConnectWise tickets', () => {
     const { cw } = connector();
     let patch: unknown;
     nock(CW_SITE)
+      .get(`${API}/service/tickets/4711`).query({ fields: 'board,status' }).twice().reply(200, { board: cwTicket.board, status: cwTicket.status })
       .post(`${API}/service/tickets/4711/notes`).reply(201, { id: 1 })
       .patch(`${API}/service/tickets/4711`, (b) => ((patch = b), true)).reply(200, { id: 4711 });
 
@@ -171,6 +173,7 @@ describe('ConnectWise tickets', () => {
   it('does not fail a written note because the status change failed (a retry would duplicate the note)', async () => {
     const { cw, lines } = connector();
     nock(CW_SITE)
+      .get(`${API}/service/tickets/4711`).query({ fields: 'board,status' }).twice().reply(200, { board: cwTicket.board, status: cwTicket.status })
       .post(`${API}/service/tickets/4711/notes`).reply(201, { id: 1 })
       .patch(`${API}/service/tickets/4711`).reply(400, { code: 'InvalidObject', message: 'status is not valid for this board' });
 

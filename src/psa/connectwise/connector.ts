@@ -13,6 +13,7 @@ import {
   cwStatusListSchema,
   cwTicketListSchema,
   cwTicketSchema,
+  cwTicketStatusSchema,
   type CwTicket,
 } from './schemas.js';
 
@@ -50,10 +51,16 @@ export function createConnectWiseConnector(deps: ConnectWiseConnectorDeps): PsaC
     return parseBody('ConnectWise', res.text, cwTicketSchema, 'ticket');
   }
 
-  async function resolveStatusId(ticketId: string, status: string): Promise<number | undefined> {
+  /** The ticket's board and status now: one read of just those two fields (GET …/tickets/{id}?fields=board,status). */
+  async function readStatus(ticketId: string): Promise<{ boardId: number | undefined; statusId: number | undefined }> {
+    const res = await client.send({ method: 'GET', path: `/service/tickets/${ticketId}`, query: { fields: 'board,status' } });
+    if (res.status < 200 || res.status > 299) throw client.fail(res);
+    const ticket = parseBody('ConnectWise', res.text, cwTicketStatusSchema, 'ticket status');
+    return { boardId: ticket.board?.id, statusId: ticket.status?.id };
+  }
+
+  async function resolveStatusId(boardId: number | undefined, ticketId: string, status: string): Promise<number | undefined> {
     if (/^\d+$/.test(status.trim())) return Number(status.trim());
-    const ticket = await fetchTicket(ticketId);
-    const boardId = ticket?.board?.id;
     if (boardId === undefined) return undefined;
     const key = `${boardId}:${status.trim().toLowerCase()}`;
     const cached = statusIds.get(key);
@@ -80,6 +87,20 @@ export function createConnectWiseConnector(deps: ConnectWiseConnectorDeps): PsaC
       logger.warn({ ticketId, step, err: errorForLog(error) }, 'ConnectWise ticket status not changed');
       return undefined;
     }
+  }
+
+  /**
+   * The done status only replaces the status the ticket had before the note: someone may have cancelled (or otherwise
+   * moved) the ticket while the note was written, and overwriting that would hide the cancel from the ticket follower,
+   * leaving the pass live. ConnectWise has no conditional PATCH, so the status is read right before it.
+   */
+  async function moveIfUnchanged(ticketId: string, expected: number | undefined, statusId: number): Promise<void> {
+    const now = await readStatus(ticketId);
+    if (now.statusId !== expected) {
+      logger.info({ ticketId, expected, found: now.statusId }, 'ConnectWise ticket status changed while the note was written; left as it is');
+      return;
+    }
+    await moveToStatus(ticketId, statusId);
   }
 
   async function moveToStatus(ticketId: string, statusId: number): Promise<void> {
@@ -134,8 +155,10 @@ export function createConnectWiseConnector(deps: ConnectWiseConnectorDeps): PsaC
 
     async writePrivateNote(ticketId: string, note: PrivateNote, opts?: { status?: string }): Promise<void> {
       if (!isTicketId(ticketId)) throw new AppError('TICKET_NOT_FOUND', 'ConnectWise ticket ids are positive integers.');
-      // Resolved before the note so a lookup never happens between a written note and a failure.
-      const statusId = opts?.status ? await bestEffort(ticketId, 'resolve', () => resolveStatusId(ticketId, opts.status!)) : undefined;
+      // Resolved before the note so a lookup never happens between a written note and a failure; the status seen now is
+      // what the ticket must still be in when the note is written (see moveIfUnchanged).
+      const seen = opts?.status ? await bestEffort(ticketId, 'read', () => readStatus(ticketId)) : undefined;
+      const statusId = opts?.status && seen ? await bestEffort(ticketId, 'resolve', () => resolveStatusId(seen.boardId, ticketId, opts.status!)) : undefined;
       const res = await client.send({
         method: 'POST',
         path: `/service/tickets/${ticketId}/notes`,
@@ -152,7 +175,7 @@ export function createConnectWiseConnector(deps: ConnectWiseConnectorDeps): PsaC
       if (res.status === 404) throw new AppError('TICKET_NOT_FOUND');
       if (res.status < 200 || res.status > 299) throw client.fail(res);
       logger.debug({ ticketId }, 'ConnectWise private note written');
-      if (statusId !== undefined) await bestEffort(ticketId, 'patch', () => moveToStatus(ticketId, statusId));
+      if (statusId !== undefined && seen) await bestEffort(ticketId, 'patch', () => moveIfUnchanged(ticketId, seen.statusId, statusId));
     },
 
     async listOnboardingTickets(cursor: string | undefined, page: number): Promise<OnboardingPage> {

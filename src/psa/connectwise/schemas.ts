@@ -22,6 +22,9 @@ export const cwCustomFieldSchema = z
   })
   .passthrough();
 
+/** A ticket read with `fields=board,status` (the done-status check): only those two. */
+export const cwTicketStatusSchema = z.object({ board: idRef.optional(), status: idRef.optional() }).passthrough();
+
 export const cwTicketSchema = z
   .object({
     id: z.number().int(),
