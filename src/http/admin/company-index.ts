@@ -28,11 +28,14 @@ export interface CompanyRow {
   missingFromPsa: boolean;
 }
 
-/** One company of a PSA's list with its search text (name, identifier, id in lower case), computed once per read. */
+/**
+ * One company of a PSA's list with its search text (name, identifier, id in lower case), made on the first search and
+ * kept (not at load: the first request after a restart need not pay for it).
+ */
 export interface ListedCompany {
   psa: PsaKind;
   company: PsaCompany;
-  haystack: string;
+  haystack?: string;
 }
 
 /** The rows a search selected, made into CompanyRow objects only when asked for (a page is 50 of 20,000). */
@@ -65,11 +68,8 @@ export function stateOf(mapping: TenantMapping | undefined): MappingState {
   return mapping.enabled ? 'mapped' : 'disabled';
 }
 
-const listed = (psa: PsaKind, company: PsaCompany): ListedCompany => ({
-  psa,
-  company,
-  haystack: `${company.name}\n${company.identifier ?? ''}\n${company.id}`.toLowerCase(),
-});
+const listed = (psa: PsaKind, company: PsaCompany): ListedCompany => ({ psa, company });
+const haystackOf = (e: ListedCompany) => (e.haystack ??= `${e.company.name}\n${e.company.identifier ?? ''}\n${e.company.id}`.toLowerCase());
 
 /** A PSA's list, sorted; an id listed twice keeps its first entry. Run once per read from the PSA. */
 export function sortCompanies(psa: PsaKind, companies: readonly PsaCompany[]): ListedCompany[] {
@@ -206,7 +206,7 @@ export function buildCompanyIndex(
         if (psa && e.psa !== psa) continue;
         const mapping = mappingOf(i);
         if (state !== 'all' && stateOf(mapping) !== state) continue;
-        if (needle && !e.haystack.includes(needle) && !(mapping && tenantText.get(mapping)!.includes(needle))) continue;
+        if (needle && !(e.company ? haystackOf(e) : e.haystack).includes(needle) && !(mapping && tenantText.get(mapping)!.includes(needle))) continue;
         picked.push(i);
       }
       return selection(picked);
