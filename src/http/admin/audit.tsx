@@ -101,7 +101,7 @@ export function auditRoutes(services: Services) {
           <button type="submit">Apply</button>
         </form>
         <p id="audit-search-help" class="muted small">
-          {`Company: part of its name, or its PSA id; connectwise:<id> or halo:<id> picks exactly one company. User: part of the user principal name. Searches ignore case and need at least ${SEARCH_MIN_CHARS} characters (a shorter company search matches a PSA id only).`}
+          {`Company: part of its name, or its PSA id (a number); connectwise:<id> or halo:<id> picks exactly one company. User: part of the user principal name. Searches ignore case and need at least ${SEARCH_MIN_CHARS} characters (shorter company text matches a PSA id only).`}
         </p>
         {exact ? (
           <p class="notice info">
