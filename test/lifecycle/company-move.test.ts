@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { buildHarness, CONTOSO, type Harness } from '../polling/harness.js';
+import { buildHarness, CONTOSO, FABRIKAM, type Harness } from '../polling/harness.js';
 
 /**
  * Issue 14, ALSO NOTICED: an `already_issued` answer within the idempotency window ignored a company change. A ticket
@@ -8,30 +8,17 @@ import { buildHarness, CONTOSO, type Harness } from '../polling/harness.js';
  * reason is gone: it is revoked, and the press issues in the tenant the ticket belongs to now.
  */
 const NOW = new Date('2026-11-26T10:00:00Z');
-const FABRIKAM = '0b6f5a10-2222-4c2a-9d3e-000000000002';
 let h: Harness;
 
 const press = (requestedBy = 'Alex (service desk)') => h.deps.tickets.issueForTicket({ psa: 'connectwise', ticketId: '100', trigger: 'button', requestedBy });
-const mapTo = (companyId: string, tenantId: string, domain: string) =>
-  h.mappings.upsert('connectwise', companyId, {
-    companyName: `Company ${companyId}`,
-    tenantId,
-    tenantDomain: domain,
-    tenantName: domain,
-    timeZone: 'Europe/Amsterdam',
-    activationHour: 8,
-    defaultLifetimeMinutes: 480,
-    usableOnce: false,
-    allowPrivileged: false,
-    enabled: true,
-  });
+const FABRIKAM_TENANT = { id: FABRIKAM, domain: 'fabrikam.example', name: 'Fabrikam' };
 
 beforeEach(() => {
   h = buildHarness({ now: NOW });
   h.entra.addTenant(FABRIKAM, 'fabrikam.example');
-  mapTo('10', CONTOSO, 'contoso.example');
-  mapTo('11', FABRIKAM, 'fabrikam.example');
-  mapTo('12', CONTOSO, 'contoso.example');
+  h.map('connectwise', '10');
+  h.map('connectwise', '11', { tenant: FABRIKAM_TENANT });
+  h.map('connectwise', '12');
   // The same sign-in name answers in both tenants, so only the company decides where the pass belongs.
   h.entra.addUser(CONTOSO, 'sam@contoso.example', 'Sam Lee');
   h.entra.addUser(FABRIKAM, 'sam@contoso.example', 'Sam Lee');

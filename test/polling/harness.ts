@@ -15,6 +15,13 @@ import { createPassLedger } from '../../src/lifecycle/passes.js';
 import { FakeDirectory, FakeOnboardingPsa } from './fakes.js';
 
 export const CONTOSO = '0b6f5a10-1111-4c2a-9d3e-000000000001';
+export const FABRIKAM = '0b6f5a10-2222-4c2a-9d3e-000000000002';
+/** A tenant a company is mapped to (Contoso unless a test names another). */
+export interface MappedTenant {
+  id: string;
+  domain: string;
+  name: string;
+}
 
 const BASE_ENV: Record<string, string> = {
   DATABASE_PATH: ':memory:',
@@ -123,12 +130,13 @@ export function buildHarness(opts: HarnessOptions = {}) {
     setNow(at: Date | string) {
       fixed = new Date(at).getTime();
     },
-    map(kind: PsaKind, companyId: string, rule: { timeZone?: string; activationHour?: number; enabled?: boolean } = {}) {
+    map(kind: PsaKind, companyId: string, rule: { timeZone?: string; activationHour?: number; enabled?: boolean; companyName?: string; tenant?: MappedTenant } = {}) {
+      const tenant = rule.tenant ?? { id: CONTOSO, domain: 'contoso.example', name: 'Contoso' };
       mappings.upsert(kind, companyId, {
-        companyName: `Company ${companyId}`,
-        tenantId: CONTOSO,
-        tenantDomain: 'contoso.example',
-        tenantName: 'Contoso',
+        companyName: rule.companyName ?? `Company ${companyId}`,
+        tenantId: tenant.id,
+        tenantDomain: tenant.domain,
+        tenantName: tenant.name,
         timeZone: rule.timeZone ?? 'Europe/Amsterdam',
         activationHour: rule.activationHour ?? 8,
         defaultLifetimeMinutes: 480,

@@ -1,7 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { createConnectWiseConnector } from '../../src/psa/connectwise/index.js';
@@ -18,21 +14,16 @@ import { captureLogger } from './helpers.js';
  */
 let sandbox: Sandbox;
 let config: Config;
-let dir: string;
 const TICKET = 48101;
 const note = { text: 'Temporary Access Pass issued for bram.devries@contoso.example', html: '<p>Temporary Access Pass issued</p>' };
 
 beforeAll(async () => {
   sandbox = await startSandbox();
-  dir = mkdtempSync(join(tmpdir(), 'cw-done-status-'));
-  config = loadConfig(
-    { ...sandbox.env, DATABASE_PATH: join(dir, 'c.sqlite'), TAP_SEAL_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'silent' },
-    { trustedCaPem: sandbox.entra.caPem, port: 0 },
-  );
+  // Only the ConnectWise settings are used: the adapter alone talks to the simulator, no database is opened.
+  config = loadConfig({ ...sandbox.env, DATABASE_PATH: ':memory:', TAP_SEAL_KEY: Buffer.alloc(32, 5).toString('base64'), LOG_LEVEL: 'silent' });
 });
 afterAll(async () => {
   await sandbox?.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 beforeEach(() => {
   sandbox.connectwise.state.setStatus(TICKET, { name: 'New' });

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { buildHarness, CONTOSO, type Harness } from '../polling/harness.js';
+import { buildHarness, CONTOSO, FABRIKAM, type Harness } from '../polling/harness.js';
 
 /**
  * Review of issue 12 (a pass follows its ticket): the follower compares the ticket's user and start date with the pass,
@@ -7,7 +7,6 @@ import { buildHarness, CONTOSO, type Harness } from '../polling/harness.js';
  * hostile edit) keeps the pass issued in the first company's tenant.
  */
 const NOW = new Date('2026-11-26T10:00:00Z');
-const FABRIKAM = '0b6f5a10-2222-4c2a-9d3e-000000000002';
 let h: Harness;
 
 describe.each(['connectwise', 'halo'] as const)('%s: a ticket moved to another company', (kind) => {
@@ -19,18 +18,7 @@ describe.each(['connectwise', 'halo'] as const)('%s: a ticket moved to another c
     h = buildHarness({ now: NOW });
     h.entra.addTenant(FABRIKAM, 'fabrikam.example');
     h.map(kind, first);
-    h.mappings.upsert(kind, second, {
-      companyName: 'Fabrikam',
-      tenantId: FABRIKAM,
-      tenantDomain: 'fabrikam.example',
-      tenantName: 'Fabrikam',
-      timeZone: 'Europe/Amsterdam',
-      activationHour: 8,
-      defaultLifetimeMinutes: 480,
-      usableOnce: false,
-      allowPrivileged: false,
-      enabled: true,
-    });
+    h.map(kind, second, { companyName: 'Fabrikam', tenant: { id: FABRIKAM, domain: 'fabrikam.example', name: 'Fabrikam' } });
     h.entra.addUser(CONTOSO, 'jane@contoso.example', 'Jane Doe');
   });
 
