@@ -74,6 +74,8 @@ async function signedInPage(width: number): Promise<Page> {
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL(/\/admin\/companies$/);
+  // Screenshots show the page once the PSAs' company lists are in (it reloads itself while they are read).
+  await expect.poll(() => page.getByText(/Reading companies from|Refreshing from/).count(), { timeout: 20_000 }).toBe(0);
   return page;
 }
 

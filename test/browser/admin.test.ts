@@ -69,6 +69,9 @@ describe('admin pages in a browser', () => {
     const page = await newPage();
     const url = connector!.url;
 
+    // ConnectWise's company listing is held: the page must not wait for it.
+    let release!: () => void;
+    const held = sandbox!.connectwise.faults.add({ method: 'GET', path: '/company/companies', hold: new Promise<void>((r) => (release = r)) });
     await page.goto(`${url}/admin/companies`);
     expect(new URL(page.url()).pathname).toBe('/admin/sign-in');
     await page.getByLabel('Username').fill('admin');
@@ -76,6 +79,13 @@ describe('admin pages in a browser', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL(`${url}/admin/companies`);
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Companies');
+    // The first visit finds the company lists being read in the background; once the listing is let go the page
+    // reloads itself (admin.js) until they are in.
+    expect(await page.getByText('Reading companies from ConnectWise…').count()).toBe(1);
+    release();
+    await expect.poll(() => page.getByText(/Reading companies from|Refreshing from/).count(), { timeout: 20_000 }).toBe(0);
+    expect(held.hits).toBe(1);
+    expect(await page.locator('p.muted.small').last().textContent()).toMatch(/ConnectWise: \d+ companies as of .* · HaloPSA: \d+ companies as of/);
     // The stylesheet loaded under the CSP (the page background comes from it).
     expect(await page.evaluate('getComputedStyle(document.documentElement).backgroundColor')).toBe('rgb(246, 248, 250)');
 
