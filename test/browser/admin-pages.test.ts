@@ -110,6 +110,23 @@ describe('admin pages at three widths', () => {
     await page.context().close();
   }, 60_000);
 
+  it('audit: the company box is a search (no list of mappings); part of a name, typed and submitted, keeps that company', async () => {
+    const page = await signedInPage(1280);
+    await page.goto(`${connector.url}/admin/audit`);
+    expect(await page.locator('select#company').count()).toBe(0);
+    const companies = (await page.locator('table.audit tbody tr td:nth-child(2) .sub').allTextContents()).map((t) => t.split(' · ')[0]!).filter(Boolean);
+    const name = companies.find((c) => c.length >= 6)!;
+    const part = name.slice(1, 5).toUpperCase();
+    await page.getByLabel('Company').fill(part);
+    await page.getByLabel('Company').press('Enter');
+    await page.waitForURL(/company=/);
+    const shown = (await page.locator('table.audit tbody tr td:nth-child(2) .sub').allTextContents()).map((t) => t.split(' · ')[0]!);
+    expect(shown.length).toBeGreaterThan(0);
+    for (const c of shown) expect(c.toLowerCase()).toContain(part.toLowerCase());
+    expect(shown.length).toBeLessThanOrEqual(companies.length);
+    await page.context().close();
+  }, 60_000);
+
   it('had no script errors or CSP violations', () => {
     expect(problems).toEqual([]);
   });
