@@ -54,11 +54,23 @@ export function describeError(error: unknown): string {
 
 /**
  * The live pass already on this ticket for this user — one the button issued before the pipeline got to it — which
- * the poller and the scheduler adopt instead of creating another (a create silently replaces it in Graph).
+ * the poller and the scheduler adopt instead of creating another (a create silently replaces it in Graph). Only a
+ * pass that stands for the ticket as it reads now: one starting at the ticket's start (`startAt`, when known), or one
+ * already started (in use; the enrolment follow-up's). A pass for another start is not the ticket's any more: the
+ * ticket's date rules, and the pass the pipeline issues replaces it (its note says so).
  */
-export function adoptablePass(passes: Pick<PassLedger, 'liveForTicket'>, psa: PsaKind, ticketId: string, userPrincipalName: string): IssuanceRow | undefined {
-  const upn = userPrincipalName.toLowerCase();
-  return passes.liveForTicket(psa, ticketId).find((p) => p.userPrincipalName === upn);
+export function adoptablePass(
+  passes: Pick<PassLedger, 'liveForTicket'>,
+  ticket: { psa: PsaKind; ticketId: string; userPrincipalName: string; startAt: Date | undefined },
+  now: Date,
+): IssuanceRow | undefined {
+  const upn = ticket.userPrincipalName.toLowerCase();
+  const fits = (p: IssuanceRow) => {
+    if (!p.startAt || !ticket.startAt) return true;
+    const start = Date.parse(p.startAt);
+    return start <= now.getTime() || start === ticket.startAt.getTime();
+  };
+  return passes.liveForTicket(ticket.psa, ticket.ticketId).find((p) => p.userPrincipalName === upn && fits(p));
 }
 
 /**

@@ -99,17 +99,17 @@ export function createTicketHandler(deps: OnboardingDeps) {
       return 'needs_input';
     }
 
+    const plan = planIssue(date.date, mapping, now(), deps.config.polling.leadDays);
     // A pass someone already issued on this ticket for this user (the button, before the poller saw the ticket, even
     // for a start beyond the lead time) is the ticket's pass: the poller adopts it instead of issuing, scheduling (a
     // later create would silently replace it) or noting a second one, and follows it like its own until it starts.
-    const pressed = replacing ? undefined : adoptablePass(deps.passes, psa, ticket.id, upn);
+    const pressed = replacing ? undefined : adoptablePass(deps.passes, { psa, ticketId: ticket.id, userPrincipalName: upn, startAt: plan.startAt }, now());
     if (pressed) {
       store.cancel(psa, ticket.id, now());
       record('issued', { issuanceId: pressed.id, detail: `issued by ${pressed.requestedBy ?? 'the button'}`, watchUntil: followUntil(pressed.startAt, now()) });
       return 'unchanged';
     }
 
-    const plan = planIssue(date.date, mapping, now(), deps.config.polling.leadDays);
     if (plan.kind === 'schedule' && mapping) {
       const row = store.scheduled(psa, ticket.id);
       const same =

@@ -58,7 +58,7 @@ export function createOnboardingScheduler(deps: OnboardingDeps, opts: { random?:
     }
     // A pass the button issued on this ticket for this user since the row was written is the ticket's pass: creating
     // another would silently replace it in Graph (the technician may have handed it out). Adopted and followed.
-    const pressed = adoptablePass(deps.passes, row.psa, row.ticketId, row.userPrincipalName);
+    const pressed = adoptablePass(deps.passes, { psa: row.psa, ticketId: row.ticketId, userPrincipalName: row.userPrincipalName, startAt: new Date(row.startAt) }, now());
     if (pressed) {
       store.finish(row.id, 'done', now());
       setLedger(row, 'issued', `issued by ${pressed.requestedBy ?? 'the button'}`, pressed.id, pressed.startAt ? new Date(pressed.startAt) : undefined);

@@ -275,6 +275,23 @@ describe.each(['connectwise', 'halo'] as const)('%s: a pass follows its ticket',
       expect(h.entra.deleted).toEqual([pressed.tap.id]);
     });
 
+    it('a press for a start the ticket no longer says is not adopted: the ticket\'s date rules, and its pass replaces the press', async () => {
+      add('126', 'jane@contoso.example', '2026-12-21');
+      await press('126');
+      const pressed = h.entra.passes[0]!;
+      // HR moves the start earlier before the poller first looks at the ticket.
+      edit('126', 'jane@contoso.example', '2026-12-18');
+      await cycle();
+      expect(h.store.scheduled(kind, '126')).toMatchObject({ state: 'pending', startAt: '2026-12-18T07:00:00.000Z' });
+
+      h.setNow('2026-12-15T07:00:00Z');
+      expect(await h.scheduler.runDue()).toMatchObject({ issued: 1, adopted: 0 });
+      expect(h.entra.passes).toHaveLength(2);
+      expect(h.entra.passes[1]!.request.startDateTime).toBe('2026-12-18T07:00:00.000Z');
+      expect(h.entra.live.get(pressed.userId)?.tap.id).toBe(h.entra.passes[1]!.tap.id);
+      expect(notes('126').at(-1)).toContain('This pass replaces any pass issued to this user before');
+    });
+
     it('a pass re-issued by the button after the poller issued is the one followed', async () => {
       add('124', 'jane@contoso.example', '2026-11-28');
       await cycle();
