@@ -151,6 +151,25 @@ describe('companies page while a PSA is being read', () => {
   });
 });
 
+describe('suggestions kept for paging', () => {
+  it('a company mapped since the last view is no longer proposed', async () => {
+    const h = await adminHarness();
+    h.entra.partnerCustomers = [
+      { tenantId: CONTOSO, displayName: 'Contoso Ltd' },
+      { tenantId: FABRIKAM, displayName: 'Fabrikam Inc' },
+    ];
+    const client = await signedIn(h);
+    await client.get('/admin/suggestions');
+    expect(client.lastHtml).toContain('2 of 3 unmapped companies have a suggestion.');
+    await client.get('/admin/suggestions?page=1');
+    expect(client.lastHtml).toContain('2 of 3 unmapped companies have a suggestion.');
+    await client.post('/admin/companies/connectwise/102/accept', { tenant: FABRIKAM });
+    await client.get('/admin/suggestions');
+    expect(client.lastHtml).toContain('1 of 2 unmapped companies have a suggestion.');
+    expect(client.lastHtml).not.toContain('aria-label="Fabrikam B.V."');
+  });
+});
+
 describe('the company list kept in SQLite', () => {
   it('after a restart the last list is shown at once with its time, without asking the PSA', async () => {
     const path = databaseFile();

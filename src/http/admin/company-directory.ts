@@ -37,6 +37,8 @@ export interface PsaListStatus {
 export interface CompanyListing extends CompanyIndex {
   /** One per configured PSA. */
   psas: PsaListStatus[];
+  /** Changes whenever a company list or a mapping changes: what a view built from the rows may be cached under. */
+  version: string;
 }
 
 export interface CompanyDirectory {
@@ -135,7 +137,7 @@ export function createCompanyDirectory(services: Services, opts: { firstListingG
   };
 
   /** The row index for the current lists and mappings; rebuilt only when one of them changed. */
-  const currentIndex = (): CompanyIndex => {
+  const currentIndex = (): { key: string; index: CompanyIndex } => {
     const all = [...stateMap().entries()];
     const listsKey = all.map(([psa, st]) => `${psa}:${st.version}`).join(',');
     if (merged?.key !== listsKey) merged = { key: listsKey, base: companyBase(mergeSorted(all.map(([, st]) => st.sorted), compareListed)) };
@@ -144,12 +146,12 @@ export function createCompanyDirectory(services: Services, opts: { firstListingG
       const listed = new Set(all.filter(([, st]) => st.listedAt).map(([psa]) => psa));
       built = { key, index: buildCompanyIndex(merged.base, services.mappings.list(), services.mappings.sharedTenants(), listed) };
     }
-    return built.index;
+    return built;
   };
 
   const listing = async (): Promise<CompanyListing> => {
     await waitAtMost(listStale(), grace);
-    const index = currentIndex();
+    const { key, index } = currentIndex();
     const status = [...stateMap().entries()].map(
       ([psa, st]): PsaListStatus => ({
         psa,
@@ -159,7 +161,7 @@ export function createCompanyDirectory(services: Services, opts: { firstListingG
         failure: st.failure,
       }),
     );
-    return { ...index, psas: status };
+    return { ...index, psas: status, version: key };
   };
 
   return {

@@ -4,7 +4,7 @@ import { errorForLog } from '../../logger.js';
 import type { Services } from '../../services.js';
 import { PSA_LABEL } from './companies-list.js';
 import type { CompanyRow } from './company-directory.js';
-import { domainsToResolve, rankTenantSuggestions, type TenantSuggestion } from './suggestions.js';
+import { domainsToResolve, normalizeCompanyName, rankTenantSuggestions, type TenantSuggestion } from './suggestions.js';
 
 const PARTNER_CACHE_MS = 5 * 60 * 1000;
 const DOMAIN_CACHE_MS = 60 * 60 * 1000;
@@ -15,6 +15,8 @@ export interface SuggestionBatch {
   byCompany: Map<string, TenantSuggestion[]>;
   /** Why a source was unavailable (shown once on the page), e.g. no partner tenant configured. */
   notes: string[];
+  /** False when a source failed just now (worth asking again on the next view rather than reusing this batch). */
+  complete: boolean;
 }
 
 export const rowKey = (r: { psa: string; companyId: string }) => `${r.psa}:${r.companyId}`;
@@ -29,7 +31,7 @@ export function createSuggestionSources(services: Services) {
   const domains = new Map<string, { at: number; tenantId: string | null }>();
   const now = () => services.now().getTime();
 
-  const partnerCustomers = async (notes: string[]): Promise<PartnerCustomer[]> => {
+  const partnerCustomers = async (notes: string[], failed: () => void): Promise<PartnerCustomer[]> => {
     const entra = services.entra;
     if (!entra) return [];
     if (!services.config.entra?.partnerTenantId) notes.push('Name matching is off: set ENTRA_PARTNER_TENANT_ID to read your GDAP customers.');
@@ -39,6 +41,7 @@ export function createSuggestionSources(services: Services) {
       return partners.list;
     } catch (error) {
       services.logger.warn({ err: errorForLog(error) }, 'admin: listing partner customers failed');
+      failed();
       notes.push(`Partner customers could not be read: ${error instanceof AppError ? error.detail : 'Microsoft Graph did not answer.'}`);
       return [];
     }
@@ -75,26 +78,28 @@ export function createSuggestionSources(services: Services) {
   return {
     async suggest(rows: CompanyRow[]): Promise<SuggestionBatch> {
       const notes: string[] = [];
-      if (!services.entra) return { byCompany: new Map(), notes: ['Suggestions need Microsoft Entra settings (ENTRA_CLIENT_ID and a credential).'] };
+      let complete = true;
+      if (!services.entra) return { byCompany: new Map(), notes: ['Suggestions need Microsoft Entra settings (ENTRA_CLIENT_ID and a credential).'], complete: true };
       const unmapped = rows.filter((r) => r.state === 'unmapped' && r.company);
       const [partnerList, domainTenants] = await Promise.all([
-        partnerCustomers(notes),
+        partnerCustomers(notes, () => (complete = false)),
         resolveDomains([...new Set(unmapped.flatMap((r) => domainsToResolve(r.company?.emailDomains)))]),
       ]);
       const mappedTenants = new Map<string, string[]>();
       // Named with their PSA: "Already mapped to Contoso Ltd (HaloPSA)".
       for (const m of services.mappings.list()) mappedTenants.set(m.tenantId, [...(mappedTenants.get(m.tenantId) ?? []), `${m.companyName || m.companyId} (${PSA_LABEL[m.psa]})`]);
       const byCompany = new Map<string, TenantSuggestion[]>();
+      const partnersNormalized = partnerList.map((p) => ({ ...p, normalizedName: normalizeCompanyName(p.displayName) }));
       for (const r of unmapped) {
         const ranked = rankTenantSuggestions({
           company: { name: r.name, knownTenantId: r.company?.knownTenantId, emailDomains: r.company?.emailDomains },
-          partnerCustomers: partnerList,
+          partnerCustomers: partnersNormalized,
           domainTenants,
           mappedTenants,
         });
         if (ranked.length) byCompany.set(rowKey(r), ranked);
       }
-      return { byCompany, notes };
+      return { byCompany, notes, complete };
     },
   };
 }

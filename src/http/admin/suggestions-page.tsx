@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import type { FC } from 'hono/jsx';
 import type { Services } from '../../services.js';
 import { ListingNotices, PSA_LABEL, companyHref } from './companies-list.js';
-import type { CompanyDirectory, CompanyRow } from './company-directory.js';
+import type { CompanyDirectory, CompanyListing, CompanyRow } from './company-directory.js';
 import { ADMIN_PAGE_SIZE, pageNumber, type AdminEnv } from './context.js';
 import { CsrfInput, Layout, Notice, Pager, query } from './layout.js';
 import type { AdminSession } from './sessions.js';
@@ -61,18 +61,44 @@ export const SuggestionList: FC<{ session: AdminSession; row: CompanyRow; batch:
   );
 };
 
-export function suggestionsPageRoutes(_services: Services, directory: CompanyDirectory, sources: SuggestionSources) {
+/**
+ * Ranking every unmapped company against the partner list takes seconds at 10,000 companies per PSA: the ranked list is
+ * kept for paging while the companies and mappings are unchanged, for as long as the partner list itself is kept.
+ */
+export const SUGGESTIONS_REUSE_MS = 5 * 60 * 1000;
+
+interface RankedSuggestions {
+  version: string;
+  at: number;
+  batch: SuggestionBatch;
+  unmapped: number;
+  withSuggestions: CompanyRow[];
+}
+
+export function suggestionsPageRoutes(services: Services, directory: CompanyDirectory, sources: SuggestionSources) {
   const app = new Hono<AdminEnv>();
-  app.get('/admin/suggestions', async (c) => {
-    const session = c.get('session')!;
-    const page = pageNumber(c.req.query('page'));
+  let last: RankedSuggestions | undefined;
+
+  const ranked = async (): Promise<{ listing: CompanyListing; ranked: RankedSuggestions }> => {
     const listing = await directory.listing();
+    const now = services.now().getTime();
+    if (last?.version === listing.version && now - last.at < SUGGESTIONS_REUSE_MS) return { listing, ranked: last };
     const candidates = listing.filter('', 'unmapped', undefined);
     const unmapped = candidates.slice(0, candidates.length).filter((r) => r.company);
     const batch = await sources.suggest(unmapped);
     const withSuggestions = unmapped.filter((r) => batch.byCompany.has(rowKey(r)));
     // Best evidence first, so the admin can work down the list and stop when the matches get weak.
     withSuggestions.sort((a, b) => batch.byCompany.get(rowKey(b))![0]!.score - batch.byCompany.get(rowKey(a))![0]!.score);
+    const result = { version: listing.version, at: now, batch, unmapped: unmapped.length, withSuggestions };
+    last = batch.complete ? result : undefined;
+    return { listing, ranked: result };
+  };
+
+  app.get('/admin/suggestions', async (c) => {
+    const session = c.get('session')!;
+    const page = pageNumber(c.req.query('page'));
+    const { listing, ranked: r } = await ranked();
+    const { batch, withSuggestions } = r;
     const shown = withSuggestions.slice((page - 1) * ADMIN_PAGE_SIZE, page * ADMIN_PAGE_SIZE);
     return c.html(
       <Layout title="Suggestions" session={session} section="suggestions">
@@ -84,7 +110,7 @@ export function suggestionsPageRoutes(_services: Services, directory: CompanyDir
         {batch.notes.map((n) => (
           <Notice kind="info">{n}</Notice>
         ))}
-        <p class="summary">{`${withSuggestions.length} of ${unmapped.length} unmapped companies have a suggestion.`}</p>
+        <p class="summary">{`${withSuggestions.length} of ${r.unmapped} unmapped companies have a suggestion.`}</p>
         {shown.map((row) => (
           <section class="card" aria-label={row.name}>
             <h2>

@@ -23,7 +23,8 @@ export interface TenantSuggestion {
 
 export interface SuggestionInput {
   company: { name: string; knownTenantId?: string | undefined; emailDomains?: string[] | undefined };
-  partnerCustomers: { tenantId: string; displayName: string }[];
+  /** `normalizedName`: normalizeCompanyName(displayName), when the caller ranks many companies against one list. */
+  partnerCustomers: { tenantId: string; displayName: string; normalizedName?: string }[];
   /** E-mail domain → the tenant that has it verified (OpenID discovery), or null when no tenant has it. */
   domainTenants: ReadonlyMap<string, string | null>;
   /** Tenant id → names of companies already mapped to it. */
@@ -71,15 +72,25 @@ export function normalizeCompanyName(name: string): string {
 
 /** 0..1. Edit distance on normalised names, also compared without spaces ("Fab Rikam" ~ "Fabrikam"). */
 export function nameSimilarity(a: string, b: string): number {
-  const na = normalizeCompanyName(a);
-  const nb = normalizeCompanyName(b);
+  return similarityOfNormalized(normalizeCompanyName(a), normalizeCompanyName(b));
+}
+
+/**
+ * `atLeast`: the caller only wants similarities of at least this much; a pair that cannot reach it (the edit distance is
+ * at least the difference in length) is answered 0 without computing the distance.
+ */
+function similarityOfNormalized(na: string, nb: string, atLeast = 0): number {
   if (!na || !nb) return 0;
   if (na === nb) return 1;
-  const ratio = (x: string, y: string) => 1 - distance(x, y) / Math.max(x.length, y.length);
-  let best = Math.max(ratio(na, nb), ratio(na.replace(/ /g, ''), nb.replace(/ /g, '')));
   // "Contoso" vs "Contoso Pharma Europe": every word of the shorter name leads the longer one. Likely, not certain.
   const [short, long] = na.length <= nb.length ? [na, nb] : [nb, na];
-  if (long.startsWith(`${short} `)) best = Math.max(best, 0.75 + 0.2 * (short.length / long.length));
+  const prefix = long.startsWith(`${short} `) ? 0.75 + 0.2 * (short.length / long.length) : 0;
+  const ca = na.replace(/ /g, '');
+  const cb = nb.replace(/ /g, '');
+  const bound = (x: number, y: number) => 1 - Math.abs(x - y) / Math.max(x, y);
+  if (prefix < atLeast && bound(na.length, nb.length) < atLeast && bound(ca.length, cb.length) < atLeast) return 0;
+  const ratio = (x: string, y: string) => 1 - distance(x, y) / Math.max(x.length, y.length);
+  const best = Math.max(ratio(na, nb), ca && cb ? ratio(ca, cb) : 0, prefix);
   return Math.round(best * 1000) / 1000;
 }
 
@@ -111,8 +122,10 @@ export function rankTenantSuggestions(input: SuggestionInput): TenantSuggestion[
     const tenantId = input.domainTenants.get(domain);
     if (tenantId) add(tenantId, emailDomainScore, { kind: 'email-domain', domain });
   }
+  // Each name normalised once, not once per pair (20,000 companies × the partner list on the suggestions page).
+  const companyName = normalizeCompanyName(input.company.name);
   for (const customer of input.partnerCustomers) {
-    const similarity = nameSimilarity(input.company.name, customer.displayName);
+    const similarity = similarityOfNormalized(companyName, customer.normalizedName ?? normalizeCompanyName(customer.displayName), NAME_THRESHOLD);
     if (similarity >= NAME_THRESHOLD) add(customer.tenantId, similarity * 0.9, { kind: 'name', tenantName: customer.displayName, similarity });
   }
   return [...byTenant.values()]
