@@ -33,15 +33,10 @@ export function createTicketHandler(deps: OnboardingDeps) {
     // One pass per onboarding ticket: after that only the button issues (and re-issues), or the follower replaces it.
     if (ledger?.state === 'issued') return 'unchanged';
     if (opts.replacing) {
-      let replacingInputs: OnboardingInputs;
-      try {
-        replacingInputs = await readOnboardingInputs(ticket, fieldSettings(deps.config, psa), () => connector.getTicketDescription(ticket));
-      } catch (error) {
-        if (isCycleAbort(error)) throw error;
-        return fail(psa, ticket, null, error);
-      }
+      const read = await readInputs(psa, connector, ticket);
+      if ('outcome' in read) return read.outcome;
       const mapping = deps.mappings.get(psa, ticket.companyId);
-      return decide(psa, ticket, replacingInputs, mapping, ledger, { fingerprint: fingerprint(ticket.companyId, replacingInputs, mapping), ticketUpdatedAt: ticket.lastUpdated ?? null }, opts.replacing);
+      return decide(psa, ticket, read.inputs, mapping, ledger, { fingerprint: fingerprint(ticket.companyId, read.inputs, mapping), ticketUpdatedAt: ticket.lastUpdated ?? null }, opts.replacing);
     }
     const version = ticket.lastUpdated ?? null;
     const mapping = deps.mappings.get(psa, ticket.companyId);
@@ -52,19 +47,25 @@ export function createTicketHandler(deps: OnboardingDeps) {
     // The scheduler is issuing this ticket right now; the next cycle sees what it did.
     if (store.scheduled(psa, ticket.id)?.state === 'issuing') return 'unchanged';
 
-    let inputs: OnboardingInputs;
-    try {
-      inputs = await readOnboardingInputs(ticket, fieldSettings(deps.config, psa), () => connector.getTicketDescription(ticket));
-    } catch (error) {
-      if (isCycleAbort(error)) throw error;
-      return fail(psa, ticket, null, error);
-    }
+    const read = await readInputs(psa, connector, ticket);
+    if ('outcome' in read) return read.outcome;
+    const { inputs } = read;
     const print = fingerprint(ticket.companyId, inputs, mapping);
     if (ledger && splitFingerprint(print).inputs === stored.inputs && !mappingChanged) {
       store.touch(psa, ticket.id, version);
       return 'unchanged';
     }
     return decide(psa, ticket, inputs, mapping, ledger, { fingerprint: print, ticketUpdatedAt: version });
+  }
+
+  /** The ticket's user and start date, or the outcome when they could not be read (a cycle-stopping error is thrown). */
+  async function readInputs(psa: PsaKind, connector: PsaConnector, ticket: PsaTicket): Promise<{ inputs: OnboardingInputs } | { outcome: TicketOutcome }> {
+    try {
+      return { inputs: await readOnboardingInputs(ticket, fieldSettings(deps.config, psa), () => connector.getTicketDescription(ticket)) };
+    } catch (error) {
+      if (isCycleAbort(error)) throw error;
+      return { outcome: fail(psa, ticket, null, error) };
+    }
   }
 
   async function decide(

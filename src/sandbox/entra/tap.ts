@@ -119,25 +119,29 @@ export function tapRoutes(state: EntraState, graphOrigin: () => string, opts: Ta
   });
 
   // The pass is returned by the create call only: reads answer `temporaryAccessPass: null`.
-  app.get(METHODS, requirePermission(...READ_METHODS), (c) => {
+  /** What both reads start from: no query options, the user, and the user's pass (if any) in the caller's tenant. */
+  const readTap = (c: Context<GraphEnv>): { error: Response } | { tenant: EntraTenant; user: EntraUser; tap: TapRecord | undefined } => {
     const refused = refuseQueryOptions(c);
-    if (refused) return refused;
+    if (refused) return { error: refused };
     const found = findUser(c, state);
-    if ('error' in found) return found.error;
+    if ('error' in found) return { error: found.error };
     const tenant = c.get('tenant');
-    const tap = state.tap(tenant.id, found.user.id);
-    return c.json({ '@odata.context': context(c, false), value: tap ? [methodJson(state, tenant, found.user, tap, null)] : [] });
+    return { tenant, user: found.user, tap: state.tap(tenant.id, found.user.id) };
+  };
+
+  app.get(METHODS, requirePermission(...READ_METHODS), (c) => {
+    const read = readTap(c);
+    if ('error' in read) return read.error;
+    const { tenant, user, tap } = read;
+    return c.json({ '@odata.context': context(c, false), value: tap ? [methodJson(state, tenant, user, tap, null)] : [] });
   });
 
   app.get(`${METHODS}/:methodId`, requirePermission(...READ_METHODS), (c) => {
-    const refused = refuseQueryOptions(c);
-    if (refused) return refused;
-    const found = findUser(c, state);
-    if ('error' in found) return found.error;
-    const tenant = c.get('tenant');
-    const tap = state.tap(tenant.id, found.user.id);
+    const read = readTap(c);
+    if ('error' in read) return read.error;
+    const { tenant, user, tap } = read;
     if (!tap || tap.id !== c.req.param('methodId').toLowerCase()) return graphError(c, 404, 'itemNotFound', 'The requested authentication method was not found.');
-    return c.json({ '@odata.context': context(c, true), ...methodJson(state, tenant, found.user, tap, null) });
+    return c.json({ '@odata.context': context(c, true), ...methodJson(state, tenant, user, tap, null) });
   });
 
   app.delete(`${METHODS}/:methodId`, requirePermission(...WRITE_METHODS), (c) => {
