@@ -156,3 +156,28 @@ export function listIssuances(db: Db, filter: IssuanceFilter, page: IssuancePage
     .all();
   return { rows, total: totalCapped ? cap : counted, totalCapped };
 }
+
+/** At most this many of the newest matching audit rows are read to suggest companies (a bounded look-up per keystroke). */
+const SUGGEST_SCAN = 2_000;
+
+export interface CompanySuggestion {
+  psa: PsaKind;
+  companyId: string;
+  companyName: string;
+}
+
+/**
+ * Companies in the audit whose name contains `text` (the newest SUGGEST_SCAN matching rows, at most `limit` companies),
+ * for the audit page's company box. Text too short for the index suggests nothing.
+ */
+export function suggestAuditCompanies(db: Db, text: string, limit = 20): CompanySuggestion[] {
+  const clean = cleanSearchText(text);
+  if (!searchable(clean)) return [];
+  return db.all<CompanySuggestion>(
+    sql`SELECT DISTINCT ${issuances.psa} AS psa, ${issuances.companyId} AS companyId, ${issuances.companyName} AS companyName
+        FROM (SELECT rowid FROM issuance_search WHERE issuance_search MATCH ${ftsPhrase('company_name', clean)} ORDER BY rowid DESC LIMIT ${SUGGEST_SCAN}) AS m
+        CROSS JOIN ${issuances} ON ${issuances}.rowid = m.rowid
+        WHERE ${issuances.psa} IS NOT NULL AND ${issuances.companyId} IS NOT NULL AND ${issuances.companyName} IS NOT NULL
+        LIMIT ${limit}`,
+  );
+}

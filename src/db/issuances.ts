@@ -3,7 +3,7 @@ import type { Db } from './index.js';
 import { param, rowInsert } from './prepared.js';
 import { issuances, noteDeadLetters, noteOutbox, type IssuanceRow, type NewIssuance } from './schema.js';
 import type { PsaKind } from '../domain.js';
-import { listIssuances, type IssuanceFilter, type IssuanceList, type IssuancePage } from './audit-search.js';
+import { listIssuances, suggestAuditCompanies, type CompanySuggestion, type IssuanceFilter, type IssuanceList, type IssuancePage } from './audit-search.js';
 
 export type Issuance = IssuanceRow;
 
@@ -18,6 +18,8 @@ export interface IssuanceLog {
   findRecentIssued(psa: PsaKind, ticketId: string, userPrincipalName: string, since: Date): Issuance | undefined;
   /** Newest first; user and company searches read the trigram index (see audit-search.ts). */
   list(filter: IssuanceFilter, page: IssuancePage): IssuanceList;
+  /** Up to 20 companies in the audit whose name contains `text` (the audit page's company suggestions). */
+  suggestCompanies(text: string): CompanySuggestion[];
   /**
    * Deletes audit rows created before `before` (AUDIT_RETENTION_DAYS), except rows a waiting note or a dead letter
    * still names. Returns how many went.
@@ -67,5 +69,6 @@ export function createIssuanceLog(db: Db): IssuanceLog {
         )
         .run().changes,
     list: (filter, page) => listIssuances(db, filter, page),
+    suggestCompanies: (text) => suggestAuditCompanies(db, text),
   };
 }

@@ -99,6 +99,25 @@ describe('audit page: company search box and user search (issue 14)', () => {
     expect(client.lastHtml).toContain('Type at least 3 characters of the user');
   });
 
+  it('suggests at most 20 companies from the audit for the company box, each as an exact psa:id', async () => {
+    const { h, client } = await world();
+    for (let i = 0; i < 30; i += 1) h.services.issuances.insert(issuance({ psa: 'halo', companyId: String(900 + i), companyName: `Contoso Branch ${i}` }));
+    await client.get('/admin/audit');
+    expect(client.lastHtml).toMatch(/<input[^>]*list="company-suggestions"[^>]*data-suggest="\/admin\/audit\/companies"/);
+    expect(client.lastHtml).toContain('<datalist id="company-suggestions"></datalist>');
+    const res = await client.get('/admin/audit/companies?q=NORTHWIND');
+    expect(await res.json()).toEqual([{ value: 'connectwise:555', label: 'Northwind Traders · ConnectWise 555' }]);
+    const many = (await (await client.get('/admin/audit/companies?q=contoso')).json()) as { value: string }[];
+    expect(many).toHaveLength(20);
+    expect(new Set(many.map((m) => m.value)).size).toBe(20);
+    // Newest first: the branches were written last.
+    expect(many[0]).toEqual({ value: 'halo:929', label: 'Contoso Branch 29 · HaloPSA 929' });
+    for (const q of ['co', '', '"*', 'NEAR(a b)']) expect(await (await client.get(`/admin/audit/companies?q=${encodeURIComponent(q)}`)).json()).toEqual([]);
+    // Only for a signed-in admin.
+    const anonymous = await h.app.request('/admin/audit/companies?q=contoso');
+    expect(anonymous.status).not.toBe(200);
+  });
+
   it('says "more than 10,000" instead of counting every match', async () => {
     const h = await adminHarness();
     const insert = h.services.storage.sqlite.prepare(

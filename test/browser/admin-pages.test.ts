@@ -110,7 +110,7 @@ describe('admin pages at three widths', () => {
     await page.context().close();
   }, 60_000);
 
-  it('audit: the company box is a search (no list of mappings); part of a name, typed and submitted, keeps that company', async () => {
+  it('audit: the company box is a search (no list of mappings) with suggestions; part of a name, typed and submitted, keeps that company', async () => {
     const page = await signedInPage(1280);
     await page.goto(`${connector.url}/admin/audit`);
     expect(await page.locator('select#company').count()).toBe(0);
@@ -118,6 +118,9 @@ describe('admin pages at three widths', () => {
     const name = companies.find((c) => c.length >= 6)!;
     const part = name.slice(1, 5).toUpperCase();
     await page.getByLabel('Company').fill(part);
+    // admin.js fills the datalist from the bounded suggestions endpoint: exact psa:id values.
+    await expect.poll(() => page.locator('#company-suggestions option').count(), { timeout: 5_000 }).toBeGreaterThan(0);
+    for (const value of await page.locator('#company-suggestions option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))) expect(value).toMatch(/^(connectwise|halo):\S+$/);
     await page.getByLabel('Company').press('Enter');
     await page.waitForURL(/company=/);
     const shown = (await page.locator('table.audit tbody tr td:nth-child(2) .sub').allTextContents()).map((t) => t.split(' · ')[0]!);

@@ -73,7 +73,8 @@ export function auditRoutes(services: Services) {
         <form method="get" action="/admin/audit" class="filters card" role="search">
           <div class="field">
             <label for="company">Company</label>
-            <input id="company" name="company" type="search" value={companyText} placeholder="Name or PSA id" autocomplete="off" aria-describedby="audit-search-help" />
+            <input id="company" name="company" type="search" value={companyText} placeholder="Name or PSA id" autocomplete="off" aria-describedby="audit-search-help" list="company-suggestions" data-suggest="/admin/audit/companies" />
+            <datalist id="company-suggestions" />
           </div>
           <div class="field">
             <label for="user">User</label>
@@ -173,6 +174,18 @@ export function auditRoutes(services: Services) {
         )}
       </Layout>,
     );
+  });
+  // Suggestions for the company box (admin.js fills its datalist as the admin types): bounded, at most 20 companies.
+  app.get('/admin/audit/companies', (c) => {
+    const seen = new Set<string>();
+    const suggestions: { value: string; label: string }[] = [];
+    for (const s of services.issuances.suggestCompanies(c.req.query('q') ?? '')) {
+      const value = `${s.psa}:${s.companyId}`;
+      if (seen.has(value)) continue;
+      seen.add(value);
+      suggestions.push({ value, label: `${s.companyName} · ${PSA_LABEL[s.psa]} ${s.companyId}` });
+    }
+    return c.json(suggestions);
   });
   return app;
 }
