@@ -96,10 +96,67 @@ class FetchHandler implements Middleware {
       return;
     }
     // One deadline for the answer and its body; the body is read here so the timer can go as soon as it is in.
-    context.response = await withDeadline(this.timeoutMs, async (signal) => {
+    const answer = await withDeadline(this.timeoutMs, async (signal) => {
       const response = await this.fetch(context.request, { ...init, signal });
-      const body = await response.arrayBuffer();
-      return new Response(response.status === 204 || response.status === 304 ? null : body, { status: response.status, statusText: response.statusText, headers: response.headers });
+      return new BufferedAnswer(response, response.status === 204 || response.status === 304 ? null : await response.arrayBuffer());
     });
+    // The SDK reads status, ok, headers and the body (json, text, arrayBuffer, blob, or the stream): all of it here.
+    context.response = answer as unknown as Response;
+  }
+}
+
+/**
+ * A Graph answer whose body is already in. Building a second WHATWG Response around the bytes (and reading it back
+ * through a stream) cost ~0.1 ms per Graph call, eight calls a button press (docs/benchmarks.md, issue 14); this hands
+ * the SDK the same status, headers and bytes. `json()` decodes as Response.json() does (UTF-8, a BOM dropped).
+ */
+class BufferedAnswer {
+  readonly status: number;
+  readonly statusText: string;
+  readonly ok: boolean;
+  readonly headers: Headers;
+  readonly url: string;
+  readonly type: Response['type'];
+  readonly redirected: boolean;
+  bodyUsed = false;
+
+  constructor(
+    response: Response,
+    private readonly bytes: ArrayBuffer | null,
+  ) {
+    this.status = response.status;
+    this.statusText = response.statusText;
+    this.ok = response.ok;
+    this.headers = response.headers;
+    this.url = response.url;
+    this.type = response.type;
+    this.redirected = response.redirected;
+  }
+
+  get body(): ReadableStream<Uint8Array> | null {
+    return this.bytes ? new Response(this.bytes).body : null;
+  }
+
+  async text(): Promise<string> {
+    this.bodyUsed = true;
+    return this.bytes ? new TextDecoder().decode(this.bytes) : '';
+  }
+
+  async json(): Promise<unknown> {
+    return JSON.parse(await this.text()) as unknown;
+  }
+
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    this.bodyUsed = true;
+    return this.bytes ? this.bytes.slice(0) : new ArrayBuffer(0);
+  }
+
+  async blob(): Promise<Blob> {
+    this.bodyUsed = true;
+    return new Blob(this.bytes ? [this.bytes] : [], { type: this.headers.get('content-type') ?? '' });
+  }
+
+  clone(): BufferedAnswer {
+    return Object.assign(Object.create(BufferedAnswer.prototype) as BufferedAnswer, this, { bodyUsed: false });
   }
 }
