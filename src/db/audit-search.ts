@@ -106,12 +106,6 @@ export interface IssuanceList {
   totalCapped: boolean;
 }
 
-/**
- * Past this many matches the page is read by walking the newest-first index (it fills within a few thousand entries);
- * up to it, the matches are fetched by rowid and sorted, which is cheaper than a walk that may reach the oldest row.
- */
-const WALK_FROM = 2_000;
-
 /** The audit trail, newest first, filtered; each filter is answered from an index. */
 export function listIssuances(db: Db, filter: IssuanceFilter, page: IssuancePage): IssuanceList {
   const clean = (text: string | undefined) => (text === undefined ? undefined : cleanSearchText(text) || undefined);
@@ -149,7 +143,10 @@ export function listIssuances(db: Db, filter: IssuanceFilter, page: IssuancePage
   const rows = db
     .select()
     .from(issuances)
-    .where(counted > WALK_FROM ? conditions(true) : condition)
+    // Up to the cap, the matches are fetched by rowid and sorted (at most cap rows: bounded). Past it, sorting them all
+    // is not, so the newest-first index is walked until the page is full: a few hundred entries when matches are
+    // common, at worst every entry (no table rows read for the ones that do not match).
+    .where(totalCapped ? conditions(true) : condition)
     .orderBy(desc(issuances.createdAt))
     .limit(page.limit)
     .offset(page.offset)
