@@ -30,16 +30,20 @@ export function createPassLedger(db: Db, now: () => Date) {
 
   // Prepared once (src/db/prepared.ts): the press reads and writes through these.
   const byId = db.select().from(issuances).where(eq(issuances.id, param('id'))).prepare();
+  // The ticket's rows (index issuances_ticket_user); `+outcome` keeps SQLite from taking the outcome index for its
+  // order by created_at, which read every issued row of every ticket.
   const liveOnTicket = db
     .select()
     .from(issuances)
-    .where(and(eq(issuances.psa, param('psa')), eq(issuances.ticketId, param('ticketId')), eq(issuances.outcome, 'issued'), isNull(issuances.endedAt), gt(issuances.expiresAt, param('now'))))
+    .where(and(eq(issuances.psa, param('psa')), eq(issuances.ticketId, param('ticketId')), sql`+${issuances.outcome} = 'issued'`, isNull(issuances.endedAt), gt(issuances.expiresAt, param('now'))))
     .orderBy(asc(issuances.createdAt))
     .prepare();
+  // Through the user's rows (index issuances_live_user): on tenant and method id alone SQLite chose the outcome index
+  // and read every issued row of every tenant.
   const issuedWithMethod = db
     .select()
     .from(issuances)
-    .where(and(eq(issuances.tenantId, param('tenantId')), eq(issuances.graphMethodId, param('methodId')), eq(issuances.outcome, 'issued')))
+    .where(and(eq(issuances.tenantId, param('tenantId')), eq(issuances.userObjectId, param('userObjectId')), eq(issuances.outcome, 'issued'), eq(issuances.graphMethodId, param('methodId'))))
     .limit(1)
     .prepare();
   const dueFollowUp = db
@@ -82,9 +86,9 @@ export function createPassLedger(db: Db, now: () => Date) {
       return liveOnTicket.all({ psa, ticketId, now: iso() });
     },
 
-    /** The pass this connector issued with that Graph method id, if any (whatever its state). */
-    byMethodId(tenantId: string, methodId: string): IssuanceRow | undefined {
-      return issuedWithMethod.get({ tenantId, methodId });
+    /** The pass this connector issued to that user with that Graph method id, if any (whatever its state). */
+    byMethodId(tenantId: string, userObjectId: string, methodId: string): IssuanceRow | undefined {
+      return issuedWithMethod.get({ tenantId, userObjectId, methodId });
     },
 
     /** Issued passes whose start has come and whose follow-up is not written, up to a day after their end. */

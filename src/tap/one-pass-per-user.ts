@@ -40,7 +40,7 @@ export async function findReplacement(
   const methods = (await deps.entra.listTaps(request.tenantId, user.id)).filter((m) => !isSpent(m));
   let found: Replacement = { kind: 'none' };
   for (const method of methods) {
-    const ours = deps.passes.byMethodId(request.tenantId, method.id);
+    const ours = deps.passes.byMethodId(request.tenantId, user.id, method.id);
     if (ours && ours.psa === request.psa && ours.ticketId === request.ticketId) {
       if (found.kind === 'none') found = { kind: 'same-ticket', pass: ours };
       continue;
