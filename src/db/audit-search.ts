@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, lte, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, lte, sql, type SQL } from 'drizzle-orm';
 import { PSA_KINDS, type PsaKind } from '../domain.js';
 import type { Db } from './index.js';
 import { issuances, type IssuanceRow } from './schema.js';
@@ -127,12 +127,19 @@ export function listIssuances(db: Db, filter: IssuanceFilter, page: IssuancePage
   const condition = conditions(false);
   let counted: number;
   if (search.match) {
-    // Driven by the index, so counting stops after cap + 1 matches instead of listing every match first.
+    // One pass driven by the index: each match (up to cap + 1) with its time, so the count stops at the cap and, when
+    // it does not, the page is cut from these without asking the table again.
     const rest = conditions(false, false);
-    counted =
-      db.get<{ n: number }>(
-        sql`SELECT count(*) AS n FROM (SELECT 1 FROM issuance_search CROSS JOIN ${issuances} ON ${issuances}.rowid = issuance_search.rowid WHERE issuance_search MATCH ${search.match}${rest ? sql` AND ${rest}` : sql``} LIMIT ${cap + 1})`,
-      )?.n ?? 0;
+    const matches = db.all<{ id: string; at: string }>(
+      sql`SELECT ${issuances.id} AS id, ${issuances.createdAt} AS at FROM issuance_search CROSS JOIN ${issuances} ON ${issuances}.rowid = issuance_search.rowid WHERE issuance_search MATCH ${search.match}${rest ? sql` AND ${rest}` : sql``} LIMIT ${cap + 1}`,
+    );
+    if (matches.length <= cap) {
+      matches.sort((x, y) => (x.at < y.at ? 1 : x.at > y.at ? -1 : 0));
+      const ids = matches.slice(page.offset, page.offset + page.limit).map((m) => m.id);
+      const byId = new Map((ids.length ? db.select().from(issuances).where(inArray(issuances.id, ids)).all() : []).map((r) => [r.id, r]));
+      return { rows: ids.map((id) => byId.get(id)).filter((r) => r !== undefined), total: matches.length, totalCapped: false };
+    }
+    counted = matches.length;
   } else if (condition) {
     counted = db.get<{ n: number }>(sql`SELECT count(*) AS n FROM (SELECT 1 FROM ${issuances} WHERE ${condition} LIMIT ${cap + 1})`)?.n ?? 0;
   } else {
@@ -145,7 +152,7 @@ export function listIssuances(db: Db, filter: IssuanceFilter, page: IssuancePage
     .from(issuances)
     // Up to the cap, the matches are fetched by rowid and sorted (at most cap rows: bounded). Past it, sorting them all
     // is not, so the newest-first index is walked until the page is full: a few hundred entries when matches are
-    // common, at worst every entry (no table rows read for the ones that do not match).
+    // common, at worst every entry (no table row is read for an entry that does not match).
     .where(totalCapped ? conditions(true) : condition)
     .orderBy(desc(issuances.createdAt))
     .limit(page.limit)
