@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { createRequire } from 'node:module';
 import { pino, type DestinationStream, type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -126,6 +127,8 @@ const STACK_LINES = 16;
  * synchronously so they cannot overtake the start-up banner. Production keeps JSON for log collectors.
  */
 export function prettyLogStream(opts: { colorize?: boolean } = {}): DestinationStream {
+  // Loaded here, not at start-up: production writes JSON and never needs it (~40 ms and its dependencies before /readyz).
+  const pretty = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
   return pretty({
     colorize: opts.colorize ?? process.stdout.isTTY === true,
     singleLine: true,
