@@ -111,14 +111,41 @@ export function mergeSorted<T>(lists: readonly (readonly T[])[], compare: (a: T,
  */
 export interface CompanyBase {
   entries: readonly ListedCompany[];
-  /** `${psa}\0${id}` → position in `entries`. */
-  positions: ReadonlyMap<string, number>;
+  /**
+   * Where a company sits in `entries`. `nameHint` (a mapping's saved company name, usually the PSA's) finds it by binary
+   * search; otherwise a map of every company is built, once. Not building that map up front keeps the first request
+   * after a restart short.
+   */
+  positionOf(psa: PsaKind, companyId: string, nameHint?: string): number | undefined;
 }
 
 export function companyBase(entries: readonly ListedCompany[]): CompanyBase {
-  const positions = new Map<string, number>();
-  for (let i = 0; i < entries.length; i++) positions.set(keyOf(entries[i]!.psa, entries[i]!.company.id), i);
-  return { entries, positions };
+  let positions: Map<string, number> | undefined;
+  const byKey = (psa: PsaKind, companyId: string) => {
+    if (!positions) {
+      positions = new Map();
+      for (let i = 0; i < entries.length; i++) positions.set(keyOf(entries[i]!.psa, entries[i]!.company.id), i);
+    }
+    return positions.get(keyOf(psa, companyId));
+  };
+  return {
+    entries,
+    positionOf(psa, companyId, nameHint) {
+      if (nameHint) {
+        let lo = 0;
+        let hi = entries.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          const e = entries[mid]!;
+          if (compareBy(e.company.name, e.psa, e.company.id, nameHint, psa, companyId) < 0) lo = mid + 1;
+          else hi = mid;
+        }
+        const found = entries[lo];
+        if (found?.psa === psa && found.company.id === companyId) return lo;
+      }
+      return byKey(psa, companyId);
+    },
+  };
 }
 
 /** An index entry: a listed company, or a mapping the PSA did not list (or not yet). */
@@ -140,7 +167,7 @@ export function buildCompanyIndex(
   for (const m of mappings) {
     const key = keyOf(m.psa, m.companyId);
     byKey.set(key, m);
-    const at = base.positions.get(key);
+    const at = base.positionOf(m.psa, m.companyId, m.companyName);
     if (at === undefined) orphans.push({ psa: m.psa, company: undefined, orphan: m, haystack: lower(m.companyName || m.companyId, m.companyId) });
     else mappedAt.set(at, m);
   }
@@ -192,7 +219,7 @@ export function buildCompanyIndex(
     counts,
     get(psa, companyId) {
       const key = keyOf(psa, companyId);
-      const at = base.positions.get(key);
+      const at = base.positionOf(psa, companyId);
       const mapping = byKey.get(key);
       if (at === undefined && !mapping) return undefined;
       return row(psa, companyId, at === undefined ? undefined : base.entries[at]!.company, mapping);
