@@ -120,7 +120,7 @@ describe('admin pages at three widths', () => {
     await page.getByLabel('Company').fill(part);
     // admin.js fills the datalist from the bounded suggestions endpoint: exact psa:id values.
     await expect.poll(() => page.locator('#company-suggestions option').count(), { timeout: 5_000 }).toBeGreaterThan(0);
-    for (const value of await page.locator('#company-suggestions option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))) expect(value).toMatch(/^(connectwise|halo):\S+$/);
+    for (const value of await page.locator('#company-suggestions option').evaluateAll((os) => os.map((o) => o.getAttribute('value') ?? ''))) expect(value).toMatch(/^(connectwise|halo):\S+$/);
     await page.getByLabel('Company').press('Enter');
     await page.waitForURL(/company=/);
     const shown = (await page.locator('table.audit tbody tr td:nth-child(2) .sub').allTextContents()).map((t) => t.split(' · ')[0]!);
