@@ -2,7 +2,7 @@ import { DateTime } from 'luxon';
 import type { Config } from '../config/index.js';
 import type { PollLedgerRow } from '../db/schema.js';
 import type { PsaKind } from '../domain.js';
-import type { PsaConnector, PsaTicket } from '../psa/port.js';
+import { readListedTicket, type ListedTicket, type PsaConnector, type PsaTicket } from '../psa/port.js';
 import { readOnboardingInputs, type TicketFieldSettings } from '../psa/ticket-fields.js';
 import { ticketChangedNote, type RevokedPassSummary, type TicketChange } from '../tap/note.js';
 import { activationInstant } from '../tap/time.js';
@@ -14,8 +14,11 @@ export type FollowDecision =
   | { kind: 'unchanged' }
   /** Nothing to revoke: the onboarding handler looks at the ticket as usual (a scheduled pass is rescheduled there). */
   | { kind: 'handle' }
-  /** The pass was revoked because the ticket changed: the handler issues or schedules anew and says so in one note. */
-  | { kind: 'replace'; replacing: Replacing }
+  /**
+   * The pass was revoked because the ticket changed: the handler issues or schedules anew and says so in one note.
+   * `ticket` is the full ticket the follower read (the handler reads nothing again).
+   */
+  | { kind: 'replace'; replacing: Replacing; ticket: PsaTicket }
   | { kind: 'cancelled' };
 
 /** The revoked pass a new pass or schedule replaces: its note opens with what changed and what was revoked. */
@@ -47,25 +50,32 @@ export function createTicketFollower(deps: TicketFollowerDeps) {
   }
 
   /** CW_CANCELLED_STATUS is a name or an id; HALO_CANCELLED_STATUS_ID an id. */
-  function isCancelled(psa: PsaKind, ticket: PsaTicket): boolean {
+  function isCancelled(psa: PsaKind, ticket: Pick<ListedTicket, 'statusId' | 'statusName'>): boolean {
     const status = cancelledStatus(psa);
     if (!status) return false;
     if (/^\d+$/.test(status)) return ticket.statusId === status;
     return (ticket.statusName ?? '').trim().toLowerCase() === status.toLowerCase();
   }
 
-  async function follow(psa: PsaKind, connector: PsaConnector, ticket: PsaTicket, ledger: PollLedgerRow): Promise<FollowDecision> {
-    const version = ticket.lastUpdated ?? null;
+  /**
+   * `listed` may be a list row without its custom fields (Halo): status and company are on the row; the fields are read
+   * by id only when the ticket changed and its pass has not started (its user and start date are compared then).
+   */
+  async function follow(psa: PsaKind, connector: PsaConnector, listed: ListedTicket, ledger: PollLedgerRow): Promise<FollowDecision> {
+    const version = listed.lastUpdated ?? null;
     if (version !== null && ledger.ticketUpdatedAt === version) return { kind: 'unchanged' };
-    if (isCancelled(psa, ticket)) return cancel(psa, ticket, ledger);
+    if (isCancelled(psa, listed)) return cancel(psa, listed, ledger);
     if (ledger.state !== 'issued') return { kind: 'handle' };
 
-    const pass = followedPass(psa, ticket.id, ledger);
+    const pass = followedPass(psa, listed.id, ledger);
     if (!pass || pass.outcome !== 'issued' || pass.endedAt || !pass.startAt || Date.parse(pass.startAt) <= now().getTime()) {
       // Revoked, replaced, or already started (then it is in use, and the enrolment follow-up takes over).
-      deps.store.stopWatching(psa, ticket.id, now());
+      deps.store.stopWatching(psa, listed.id, now());
       return { kind: 'unchanged' };
     }
+    // Deleted since it was listed: nothing to compare (as when the list no longer shows it).
+    const ticket = await readListedTicket(connector, listed);
+    if (!ticket) return { kind: 'unchanged' };
     const inputs = await readOnboardingInputs(ticket, deps.fieldSettings(psa), () => connector.getTicketDescription(ticket));
     const upn = inputs.userPrincipalName?.toLowerCase();
     const date = inputs.startDate;
@@ -105,7 +115,7 @@ export function createTicketFollower(deps: TicketFollowerDeps) {
       deps.store.record(psa, ticket.id, { state: 'revoked', fingerprint: ledger.inputFingerprint, ticketUpdatedAt: ledger.ticketUpdatedAt, issuanceId: pass.id, detail }, now());
     });
     deps.logger.info({ psa, ticketId: ticket.id, issuanceId: pass.id, change: change.kind }, 'pass revoked: the ticket changed before the pass started');
-    return { kind: 'replace', replacing: { change, revoked: { startAt: new Date(pass.startAt), expiresAt: new Date(pass.expiresAt ?? pass.startAt) }, userPrincipalName: pass.userPrincipalName ?? upn ?? '' } };
+    return { kind: 'replace', ticket, replacing: { change, revoked: { startAt: new Date(pass.startAt), expiresAt: new Date(pass.expiresAt ?? pass.startAt) }, userPrincipalName: pass.userPrincipalName ?? upn ?? '' } };
   }
 
   /**
@@ -128,7 +138,7 @@ export function createTicketFollower(deps: TicketFollowerDeps) {
     return live;
   }
 
-  async function cancel(psa: PsaKind, ticket: PsaTicket, ledger: PollLedgerRow): Promise<FollowDecision> {
+  async function cancel(psa: PsaKind, ticket: ListedTicket, ledger: PollLedgerRow): Promise<FollowDecision> {
     const live = deps.passes.liveForTicket(psa, ticket.id);
     const row = deps.store.scheduled(psa, ticket.id);
     const pending = row && (row.state === 'pending' || row.state === 'issuing') ? row : undefined;

@@ -3,7 +3,7 @@ import type { TenantMapping } from '../db/mappings.js';
 import type { PollLedgerRow } from '../db/schema.js';
 import { AppError, attemptOutcome } from '../errors.js';
 import { errorForLog } from '../logger.js';
-import type { PsaConnector, PsaTicket } from '../psa/port.js';
+import { readListedTicket, type ListedTicket, type PsaConnector, type PsaTicket } from '../psa/port.js';
 import { readOnboardingInputs, type OnboardingInputs } from '../psa/ticket-fields.js';
 import { onboardingDetailsMissingNote, replacesRevokedSentence, scheduledNote, ticketChangedNote, unclearStartDateNote } from '../tap/note.js';
 import type { Replacing } from '../lifecycle/follow-ticket.js';
@@ -26,30 +26,35 @@ export function createTicketHandler(deps: OnboardingDeps) {
 
   /**
    * `replacing`: the ticket follower just revoked the ticket's pass because its start date or user changed; the new
-   * pass or schedule is decided now, and its one note says what was revoked.
+   * pass or schedule is decided now, and its one note says what was revoked. The ticket may be a list row without its
+   * custom fields (Halo): they are read (one request) only once the ledger says the ticket must be looked at.
    */
-  async function handle(psa: PsaKind, connector: PsaConnector, ticket: PsaTicket, opts: { replacing?: Replacing } = {}): Promise<TicketOutcome> {
-    const ledger = store.ledger(psa, ticket.id);
+  async function handle(psa: PsaKind, connector: PsaConnector, listed: ListedTicket, opts: { replacing?: Replacing } = {}): Promise<TicketOutcome> {
+    const ledger = store.ledger(psa, listed.id);
     // One pass per onboarding ticket: after that only the button issues (and re-issues), or the follower replaces it.
     if (ledger?.state === 'issued') return 'unchanged';
     if (opts.replacing) {
-      const read = await readInputs(psa, connector, ticket);
+      const read = await readInputs(psa, connector, listed);
       if ('outcome' in read) return read.outcome;
+      const { ticket } = read;
       const mapping = deps.mappings.get(psa, ticket.companyId);
       return decide(psa, ticket, read.inputs, mapping, ledger, { fingerprint: fingerprint(ticket.companyId, read.inputs, mapping), ticketUpdatedAt: ticket.lastUpdated ?? null }, opts.replacing);
     }
-    const version = ticket.lastUpdated ?? null;
-    const mapping = deps.mappings.get(psa, ticket.companyId);
+    const listedVersion = listed.lastUpdated ?? null;
     const stored = splitFingerprint(ledger?.inputFingerprint);
-    const mappingChanged = ledger !== undefined && MAPPING_SENSITIVE.has(ledger.state) && stored.mapping !== mappingPart(mapping);
-    // Unchanged since the last look: no need to read the text (on ConnectWise that would be a request).
-    if (ledger && version !== null && ledger.ticketUpdatedAt === version && !mappingChanged) return 'unchanged';
+    const mappingChanged = ledger !== undefined && MAPPING_SENSITIVE.has(ledger.state) && stored.mapping !== mappingPart(deps.mappings.get(psa, listed.companyId));
+    // Unchanged since the last look: nothing is read (on Halo the custom fields, on ConnectWise the description would
+    // each be a request). This relies on the PSA moving lastUpdated when a field changes (verify-on-a-real-instance H8).
+    if (ledger && listedVersion !== null && ledger.ticketUpdatedAt === listedVersion && !mappingChanged) return 'unchanged';
     // The scheduler is issuing this ticket right now; the next cycle sees what it did.
-    if (store.scheduled(psa, ticket.id)?.state === 'issuing') return 'unchanged';
+    if (store.scheduled(psa, listed.id)?.state === 'issuing') return 'unchanged';
 
-    const read = await readInputs(psa, connector, ticket);
+    const read = await readInputs(psa, connector, listed);
     if ('outcome' in read) return read.outcome;
-    const { inputs } = read;
+    const { inputs, ticket } = read;
+    // The version the inputs were read at (the read by id may be newer than the list row).
+    const version = ticket.lastUpdated ?? listedVersion;
+    const mapping = deps.mappings.get(psa, ticket.companyId);
     const print = fingerprint(ticket.companyId, inputs, mapping);
     if (ledger && splitFingerprint(print).inputs === stored.inputs && !mappingChanged) {
       store.touch(psa, ticket.id, version);
@@ -58,13 +63,18 @@ export function createTicketHandler(deps: OnboardingDeps) {
     return decide(psa, ticket, inputs, mapping, ledger, { fingerprint: print, ticketUpdatedAt: version });
   }
 
-  /** The ticket's user and start date, or the outcome when they could not be read (a cycle-stopping error is thrown). */
-  async function readInputs(psa: PsaKind, connector: PsaConnector, ticket: PsaTicket): Promise<{ inputs: OnboardingInputs } | { outcome: TicketOutcome }> {
+  /**
+   * The full ticket (a list row's missing custom fields read by id) with its user and start date, or the outcome when
+   * they could not be read (a cycle-stopping error is thrown). A ticket deleted since it was listed is left alone.
+   */
+  async function readInputs(psa: PsaKind, connector: PsaConnector, listed: ListedTicket): Promise<{ inputs: OnboardingInputs; ticket: PsaTicket } | { outcome: TicketOutcome }> {
     try {
-      return { inputs: await readOnboardingInputs(ticket, fieldSettings(deps.config, psa), () => connector.getTicketDescription(ticket)) };
+      const ticket = await readListedTicket(connector, listed);
+      if (!ticket) return { outcome: 'unchanged' };
+      return { ticket, inputs: await readOnboardingInputs(ticket, fieldSettings(deps.config, psa), () => connector.getTicketDescription(ticket)) };
     } catch (error) {
       if (isCycleAbort(error)) throw error;
-      return { outcome: fail(psa, ticket, null, error) };
+      return { outcome: fail(psa, listed, null, error) };
     }
   }
 
@@ -189,7 +199,7 @@ export function createTicketHandler(deps: OnboardingDeps) {
    * Unexpected and not retryable: recorded without a version so the ticket is read again when next listed, and looked
    * at again when its inputs change (a read that failed has no fingerprint, so it is retried the next time it is listed).
    */
-  function fail(psa: PsaKind, ticket: PsaTicket, print: string | null, error: unknown): TicketOutcome {
+  function fail(psa: PsaKind, ticket: Pick<PsaTicket, 'id'>, print: string | null, error: unknown): TicketOutcome {
     deps.logger.error({ psa, ticketId: ticket.id, err: errorForLog(error) }, 'onboarding ticket failed');
     store.record(psa, ticket.id, { state: 'failed', fingerprint: print, ticketUpdatedAt: null, detail: describeError(error) }, now());
     return 'failed';

@@ -5,8 +5,8 @@ import { AppError } from '../errors.js';
 import type { Services } from '../services.js';
 import { fieldSettings, isOnboardingConfigured, type OnboardingDeps } from './deps.js';
 import { createTicketFollower } from '../lifecycle/follow-ticket.js';
-import { createOnboardingPoller } from './poller.js';
-import { createOnboardingScheduler } from './scheduler.js';
+import { createOnboardingPoller, type OnboardingPoller } from './poller.js';
+import { createOnboardingScheduler, type OnboardingScheduler } from './scheduler.js';
 import { createPollingStore } from './store.js';
 
 export { createOnboardingPoller, type CycleSummary, type OnboardingPoller, type PollerDeps } from './poller.js';
@@ -25,29 +25,24 @@ const SCHEDULER_MAX_SLEEP_MS = 60_000;
 /** Backoff after failed cycles: the interval doubled per failure, at most 30 minutes, at least any Retry-After. */
 const MAX_BACKOFF_MS = 30 * 60_000;
 
-/**
- * One poller loop per PSA with onboarding configured (`poller:connectwise`, `poller:halo` in /readyz), each with its
- * own backoff so a throttled PSA does not hold up the other, plus the scheduler loop. Nothing starts when no PSA has
- * onboarding configured.
- */
-export function startOnboardingWorkers(
-  services: Pick<Services, 'config' | 'logger' | 'storage' | 'mappings' | 'entra' | 'connectors' | 'tickets' | 'passes' | 'outbox' | 'health' | 'now'>,
-): OnboardingWorkers {
-  const { config, logger, health } = services;
-  const psas = PSA_KINDS.filter((psa) => isOnboardingConfigured(config, psa) && services.connectors[psa] !== undefined);
-  if (psas.length === 0) return { psas, stop: async () => undefined };
-  if (!services.entra) {
-    logger.warn({ psas }, 'onboarding polling is configured but Entra is not; the poller is not started');
-    return { psas: [], stop: async () => undefined };
-  }
+/** What the onboarding pipeline is built from (src/services.ts); Graph is required (the follower revokes passes). */
+export type OnboardingServices = Pick<Services, 'config' | 'logger' | 'storage' | 'mappings' | 'connectors' | 'tickets' | 'passes' | 'outbox' | 'now'> & {
+  entra: NonNullable<Services['entra']>;
+};
 
+/**
+ * The poller (with the ticket follower) and the scheduler, as production runs them. The one place they are wired:
+ * the workers below, the bench and the tests build them here, so what is measured is the path production takes.
+ */
+export function createOnboardingPipeline(services: OnboardingServices): { poller: OnboardingPoller; scheduler: OnboardingScheduler } {
+  const { config } = services;
   const deps: OnboardingDeps = {
     store: createPollingStore(services.storage.db),
     tickets: services.tickets,
     passes: services.passes,
     mappings: services.mappings,
     config,
-    logger: logger.child({ worker: 'onboarding' }),
+    logger: services.logger.child({ worker: 'onboarding' }),
     now: services.now,
   };
   const follower = createTicketFollower({
@@ -62,8 +57,26 @@ export function startOnboardingWorkers(
     now: services.now,
     fieldSettings: (psa) => fieldSettings(config, psa),
   });
-  const poller = createOnboardingPoller({ ...deps, connectors: services.connectors, follower });
-  const scheduler = createOnboardingScheduler(deps);
+  return { poller: createOnboardingPoller({ ...deps, connectors: services.connectors, follower }), scheduler: createOnboardingScheduler(deps) };
+}
+
+/**
+ * One poller loop per PSA with onboarding configured (`poller:connectwise`, `poller:halo` in /readyz), each with its
+ * own backoff so a throttled PSA does not hold up the other, plus the scheduler loop. Nothing starts when no PSA has
+ * onboarding configured.
+ */
+export function startOnboardingWorkers(
+  services: Pick<Services, 'config' | 'logger' | 'storage' | 'mappings' | 'entra' | 'connectors' | 'tickets' | 'passes' | 'outbox' | 'health' | 'now'>,
+): OnboardingWorkers {
+  const { config, logger, health } = services;
+  const psas = PSA_KINDS.filter((psa) => isOnboardingConfigured(config, psa) && services.connectors[psa] !== undefined);
+  if (psas.length === 0) return { psas, stop: async () => undefined };
+  const { entra } = services;
+  if (!entra) {
+    logger.warn({ psas }, 'onboarding polling is configured but Entra is not; the poller is not started');
+    return { psas: [], stop: async () => undefined };
+  }
+  const { poller, scheduler } = createOnboardingPipeline({ ...services, entra });
   const intervalMs = config.polling.intervalSeconds * 1000;
 
   const loops: BackgroundLoop[] = psas.map((psa) => {

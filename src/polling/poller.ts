@@ -1,6 +1,6 @@
 import type { PsaKind } from '../domain.js';
 import { AppError } from '../errors.js';
-import type { PsaConnector, PsaTicket } from '../psa/port.js';
+import type { ListedTicket, PsaConnector } from '../psa/port.js';
 import { describeError, isCycleAbort, type OnboardingDeps } from './deps.js';
 import { errorForLog } from '../logger.js';
 import type { TicketFollower } from '../lifecycle/follow-ticket.js';
@@ -62,7 +62,7 @@ export function createOnboardingPoller(deps: PollerDeps): OnboardingPoller {
    */
   async function listChangedTickets(psa: PsaKind, connector: PsaConnector, summary: CycleSummary, feed: boolean) {
     const cursor = store.cursor(psa);
-    const byId = new Map<string, PsaTicket>();
+    const byId = new Map<string, ListedTicket>();
     const onboarding = new Set<string>();
     let cursorAfter = cursor;
     for (let page = 1; ; page += 1) {
@@ -83,11 +83,11 @@ export function createOnboardingPoller(deps: PollerDeps): OnboardingPoller {
     return { tickets: [...byId.values()], cursorAfter, onboarding };
   }
 
-  const newest = (cursor: string | undefined, tickets: PsaTicket[]): string | undefined =>
+  const newest = (cursor: string | undefined, tickets: ListedTicket[]): string | undefined =>
     [cursor, ...tickets.map((t) => t.lastUpdated)].filter((v): v is string => v !== undefined).sort((a, b) => Date.parse(a) - Date.parse(b)).at(-1);
 
   /** A followed ticket: cancelled, its pass replaced, or handled as usual (a scheduled pass is rescheduled there). */
-  async function follow(psa: PsaKind, connector: PsaConnector, ticket: PsaTicket, summary: CycleSummary, inQueue: boolean): Promise<TicketOutcome | undefined> {
+  async function follow(psa: PsaKind, connector: PsaConnector, ticket: ListedTicket, summary: CycleSummary, inQueue: boolean): Promise<TicketOutcome | undefined> {
     const ledger = store.ledger(psa, ticket.id);
     if (!ledger || !deps.follower) return inQueue ? handler.handle(psa, connector, ticket) : undefined;
     summary.followed += 1;
@@ -105,7 +105,7 @@ export function createOnboardingPoller(deps: PollerDeps): OnboardingPoller {
     }
     if (decision.kind === 'unchanged') return 'unchanged';
     if (decision.kind === 'replace') summary.replaced += 1;
-    return handler.handle(psa, connector, ticket, decision.kind === 'replace' ? { replacing: decision.replacing } : {});
+    return decision.kind === 'replace' ? handler.handle(psa, connector, decision.ticket, { replacing: decision.replacing }) : handler.handle(psa, connector, ticket);
   }
 
   async function runCycle(psa: PsaKind): Promise<CycleSummary> {

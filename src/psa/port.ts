@@ -25,6 +25,22 @@ export interface PsaTicket {
   lastUpdated: string | undefined;
 }
 
+/**
+ * A ticket as a list returned it. Halo's list rows carry no custom fields (only `GET /Tickets/{id}?includedetails=true`
+ * does; docs/verify-on-a-real-instance.md H2), so `customFields` is undefined there until the ticket is read by id
+ * (`readListedTicket`) — which the poller does only for a ticket it must look at, never for one its ledger has seen
+ * at this `lastUpdated`. ConnectWise rows carry them (its description stays lazy, see PsaTicket.description).
+ */
+export interface ListedTicket extends Omit<PsaTicket, 'customFields'> {
+  customFields: PsaTicket['customFields'] | undefined;
+}
+
+/** The full ticket behind a list row: the row itself when it has its custom fields, else one read by id (null: gone). */
+export async function readListedTicket(connector: Pick<PsaConnector, 'getTicket'>, ticket: ListedTicket): Promise<PsaTicket | null> {
+  const { customFields } = ticket;
+  return customFields ? { ...ticket, customFields } : connector.getTicket(ticket.id);
+}
+
 export interface PsaCompany {
   id: string;
   name: string;
@@ -43,7 +59,7 @@ export interface PrivateNote {
 }
 
 export interface OnboardingPage {
-  tickets: PsaTicket[];
+  tickets: ListedTicket[];
   /** Cursor to store once this page is handled (opaque per adapter). */
   cursorAfter: string | undefined;
   /** True when more pages follow in this cycle. */

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { AppError } from '../../src/errors.js';
 import type { AuthenticationMethod, CreatedTap, CreateTapRequest, EntraDirectory, EntraUser, TapMethod, TapPolicy } from '../../src/entra/port.js';
-import type { OnboardingPage, PrivateNote, PsaConnector, PsaKind, PsaTicket } from '../../src/psa/port.js';
+import type { ListedTicket, OnboardingPage, PrivateNote, PsaConnector, PsaKind, PsaTicket } from '../../src/psa/port.js';
 
 /**
  * An in-memory Entra: one tenant per id, users by UPN, every created pass kept for assertions. Like Graph it keeps one
@@ -142,7 +142,8 @@ export interface FakeTicket extends PsaTicket {
 /**
  * A PSA with the listing behaviour the adapters implement. `cursor` mode is ConnectWise: `lastUpdated >= cursor`,
  * oldest first, and writing a note updates the ticket (so it moves to the end of that order). `open-list` is Halo:
- * the cursor is ignored and every open onboarding ticket is listed each cycle, 100 per page.
+ * the cursor is ignored and every open onboarding ticket is listed each cycle, 100 per page, its rows without custom
+ * fields (read by id, `getTicket`, when the poller needs them).
  */
 export class FakeOnboardingPsa implements PsaConnector {
   tickets = new Map<string, FakeTicket>();
@@ -199,6 +200,12 @@ export class FakeOnboardingPsa implements PsaConnector {
     return { ...ticket, customFields: { ...ticket.customFields } };
   }
 
+  /** A list row: Halo's (`open-list`) carry no custom fields, so the poller must read the ticket by id to see them. */
+  private row(t: FakeTicket): ListedTicket {
+    const ticket = this.view(t);
+    return this.mode === 'open-list' ? { ...ticket, customFields: undefined } : ticket;
+  }
+
   async listOnboardingTickets(cursor: string | undefined, page: number): Promise<OnboardingPage> {
     this.calls.list += 1;
     const error = this.listErrors.shift();
@@ -208,7 +215,7 @@ export class FakeOnboardingPsa implements PsaConnector {
       this.mode === 'cursor'
         ? open.filter((t) => !cursor || t.lastUpdated! >= cursor).sort((a, b) => a.lastUpdated!.localeCompare(b.lastUpdated!) || Number(a.id) - Number(b.id))
         : open.sort((a, b) => Number(a.id) - Number(b.id));
-    const slice = rows.slice((page - 1) * this.pageSize, page * this.pageSize).map((t) => this.view(t));
+    const slice = rows.slice((page - 1) * this.pageSize, page * this.pageSize).map((t) => this.row(t));
     const cursorAfter = this.mode === 'cursor' ? (slice.at(-1)?.lastUpdated ?? cursor) : cursor;
     return { tickets: slice, cursorAfter, hasMore: rows.length > page * this.pageSize };
   }
@@ -221,7 +228,7 @@ export class FakeOnboardingPsa implements PsaConnector {
     const rows = [...this.tickets.values()].filter((t) => t.lastUpdated! >= cursor).sort((a, b) => a.lastUpdated!.localeCompare(b.lastUpdated!) || Number(a.id) - Number(b.id));
     const slice = rows.slice((page - 1) * this.feedPageSize, page * this.feedPageSize);
     return {
-      tickets: slice.map((t) => this.view(t)),
+      tickets: slice.map((t) => this.row(t)),
       cursorAfter: slice.at(-1)?.lastUpdated ?? cursor,
       hasMore: rows.length > page * this.feedPageSize,
       onboardingIds: slice.filter((t) => t.open).map((t) => t.id),

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHaloConnector } from '../../src/psa/halo/index.js';
-import type { PsaConnector } from '../../src/psa/port.js';
+import { readListedTicket, type PsaConnector } from '../../src/psa/port.js';
 import { startHaloServer, type HaloServer } from '../../src/sandbox/index.js';
 import { defaultSeed, PSA_SETTINGS } from '../../src/sandbox/seed.js';
 import { captureLogger, haloConfig } from './helpers.js';
@@ -40,10 +40,14 @@ describe('HaloPSA adapter against the simulated Halo', () => {
     expect(server.faults.requests({ method: 'GET', path: '/api/Tickets/2001' }).map((r) => r.query)).toEqual(['includedetails=true']);
   });
 
-  it('reads the custom fields of every onboarding ticket, which the list leaves out', async () => {
+  it('lists onboarding tickets without their custom fields (the list leaves them out) and reads them by id on demand', async () => {
+    server.faults.reset();
     const page = await halo.listOnboardingTickets(undefined, 1);
     expect(page.tickets.length).toBeGreaterThan(0);
-    for (const t of page.tickets) expect(Object.keys(t.customFields)).toContain('New user UPN');
+    for (const t of page.tickets) expect(t.customFields).toBeUndefined();
+    expect(server.faults.requests({ path: /^\/api\/Tickets\/\d+$/ })).toEqual([]);
+    for (const t of page.tickets) expect(Object.keys((await readListedTicket(halo, t))!.customFields)).toContain('New user UPN');
+    expect(server.faults.requests({ path: /^\/api\/Tickets\/\d+$/ })).toHaveLength(page.tickets.length);
   });
 
   it('writes a private note the simulated Halo accepts', async () => {

@@ -3,9 +3,9 @@ import type { HaloConfig } from '../../config/index.js';
 import { AppError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { buildHttpDeps, isTicketId, parseBody, type TransportOverrides } from '../http.js';
-import type { OnboardingPage, PrivateNote, PsaCompany, PsaConnector, PsaTicket } from '../port.js';
+import type { ListedTicket, OnboardingPage, PrivateNote, PsaCompany, PsaConnector, PsaTicket } from '../port.js';
 import { createHaloClient } from './client.js';
-import { toPsaTicket } from './normalise.js';
+import { toListedTicket, toPsaTicket } from './normalise.js';
 import { haloClientListSchema, haloTicketListSchema, haloTicketSchema, type HaloTicket } from './schemas.js';
 
 export interface HaloConnectorDeps extends TransportOverrides {
@@ -45,11 +45,6 @@ export function createHaloConnector(deps: HaloConnectorDeps): PsaConnector {
       'ticket list',
     );
     return tickets;
-  }
-
-  /** List rows may lack custom fields and details; the poller needs both, so the full ticket is read then. */
-  async function withDetails(row: HaloTicket): Promise<HaloTicket | null> {
-    return row.customfields ? row : fetchTicket(String(row.id));
   }
 
   /** `new_status` must be a Halo status id; anything else is left out (the note matters more than the move). */
@@ -124,7 +119,9 @@ export function createHaloConnector(deps: HaloConnectorDeps): PsaConnector {
 
     async listOnboardingTickets(_cursor: string | undefined, page: number): Promise<OnboardingPage> {
       // Halo has no reliable "updated since" filter, so there is no cursor: every cycle reads the open onboarding
-      // tickets and the poller's ledger skips those already handled.
+      // tickets and the poller's ledger skips those already handled. Rows come as listed (no custom fields): the
+      // poller reads a ticket by id only when it is new or its lastactiondate moved (readListedTicket), not 900
+      // unchanged tickets every cycle.
       if (!config.onboarding) return { tickets: [], cursorAfter: undefined, hasMore: false };
       const { requestTypeId, statusId: wantedStatus } = config.onboarding;
       const rows = await listTicketPage(page, { requesttype_id: requestTypeId, status_id: wantedStatus, open_only: true });
@@ -133,12 +130,7 @@ export function createHaloConnector(deps: HaloConnectorDeps): PsaConnector {
       const matching = rows.filter(
         (t) => t.tickettype_id === requestTypeId && (wantedStatus === undefined || t.status_id === wantedStatus),
       );
-      const tickets: PsaTicket[] = [];
-      for (const row of matching) {
-        const full = await withDetails(row);
-        if (full) tickets.push(toPsaTicket(full));
-      }
-      return { tickets, cursorAfter: undefined, hasMore: rows.length >= PAGE_SIZE };
+      return { tickets: matching.map(toListedTicket), cursorAfter: undefined, hasMore: rows.length >= PAGE_SIZE };
     },
 
     async listChangedTickets(cursor: string, page: number): Promise<OnboardingPage> {
@@ -155,17 +147,17 @@ export function createHaloConnector(deps: HaloConnectorDeps): PsaConnector {
         return at === undefined || Date.parse(at) >= since;
       });
       const onboarding = config.onboarding;
-      const tickets: PsaTicket[] = [];
+      const tickets: ListedTicket[] = [];
       const onboardingIds: string[] = [];
+      // As listed (see listOnboardingTickets): type and status are on the row; the custom fields are read only for a
+      // ticket the poller must look at.
       for (const row of changed) {
-        const full = await withDetails(row);
-        if (!full) continue;
-        tickets.push(toPsaTicket(full));
+        tickets.push(toListedTicket(row));
         // Without an onboarding status, a ticket of the type counts unless it sits in the done or cancelled status: an old,
         // finished onboarding ticket edited today is not a new starter.
-        const finished = full.status_id != null && (full.status_id === config.doneStatusId || full.status_id === config.cancelledStatusId);
-        if (onboarding && full.tickettype_id === onboarding.requestTypeId && (onboarding.statusId === undefined ? !finished : full.status_id === onboarding.statusId)) {
-          onboardingIds.push(String(full.id));
+        const finished = row.status_id != null && (row.status_id === config.doneStatusId || row.status_id === config.cancelledStatusId);
+        if (onboarding && row.tickettype_id === onboarding.requestTypeId && (onboarding.statusId === undefined ? !finished : row.status_id === onboarding.statusId)) {
+          onboardingIds.push(String(row.id));
         }
       }
       const newest = tickets.map((t) => t.lastUpdated).filter((v): v is string => v !== undefined).sort().at(-1);

@@ -1,4 +1,4 @@
-import type { PsaTicket } from '../port.js';
+import type { ListedTicket, PsaTicket } from '../port.js';
 import { htmlToText } from '../html-text.js';
 import type { HaloCustomField, HaloTicket } from './schemas.js';
 
@@ -26,6 +26,12 @@ export function toPsaTicket(ticket: HaloTicket): PsaTicket {
     boardOrTypeName: ticket.tickettype_name ?? undefined,
     lastUpdated: asUtc(ticket.lastactiondate ?? ticket.dateoccurred ?? undefined),
   };
+}
+
+/** A list row: without `customfields` (Halo leaves them out of lists), its custom fields are unknown, not empty. */
+export function toListedTicket(row: HaloTicket): ListedTicket {
+  const ticket = toPsaTicket(row);
+  return row.customfields ? ticket : { ...ticket, customFields: undefined };
 }
 
 /**
