@@ -2,7 +2,7 @@ import type { Config } from '../config/index.js';
 import type { PsaKind } from '../domain.js';
 import type { IssuanceLog, Issuance } from '../db/issuances.js';
 import type { MappingStore, TenantMapping } from '../db/mappings.js';
-import type { ClaimedNote, NoteOutbox } from '../delivery/outbox.js';
+import type { ClaimedNote, DeliveryResult, NoteOutbox } from '../delivery/outbox.js';
 import { noteDeadline } from '../delivery/outbox.js';
 import type { EntraDirectory, EntraUser } from '../entra/port.js';
 import { AppError, attemptOutcome, type ErrorCode } from '../errors.js';
@@ -253,13 +253,17 @@ export function createTicketIssuance(deps: TicketIssuanceDeps): TicketIssuance {
       }
       const { passNote: claimedPassNote, replacedTicketNote } = written!;
       if (replacedTicketNote) await deps.outbox.deliverClaimed(replacedTicketNote).catch((e: unknown) => deps.logger.warn({ err: errorForLog(e), ticketId: replacedTicketNote.row.ticketId }, 'replaced note not delivered'));
-      const noteStatus = await deps.outbox.deliverClaimed(claimedPassNote, { toldByCaller: true });
-      // The press's one info line (on its request line when it is one): the pass, and whether its note is on the ticket.
-      logOutcome(
-        deps.logger,
-        { issuanceId: issued.issuanceId, psa: input.psa, ticketId: input.ticketId, tenantId: mapping.tenantId, userObjectId: issued.user.id, trigger: input.trigger, note: noteStatus },
-        'temporary access pass issued',
-      );
+      let noteStatus: DeliveryResult | 'error' = 'error';
+      try {
+        noteStatus = await deps.outbox.deliverClaimed(claimedPassNote, { toldByCaller: true });
+      } finally {
+        // The press's one info line (on its request line when it is one): the pass, and whether its note is on the ticket.
+        logOutcome(
+          deps.logger,
+          { issuanceId: issued.issuanceId, psa: input.psa, ticketId: input.ticketId, tenantId: mapping.tenantId, userObjectId: issued.user.id, trigger: input.trigger, note: noteStatus },
+          'temporary access pass issued',
+        );
+      }
       return {
         issuanceId: issued.issuanceId,
         status: 'issued',
