@@ -130,16 +130,19 @@ export function listIssuances(db: Db, filter: IssuanceFilter, page: IssuancePage
     // One pass driven by the index: each match (up to cap + 1) with its time, so the count stops at the cap and, when
     // it does not, the page is cut from these without asking the table again.
     const rest = conditions(false, false);
-    const matches = db.all<{ id: string; at: string }>(
+    // Nothing else to check: the index alone says whether the matches pass the cap (then the page is walked below).
+    const indexOnly = rest ? undefined : db.get<{ n: number }>(sql`SELECT count(*) AS n FROM (SELECT rowid FROM issuance_search WHERE issuance_search MATCH ${search.match} LIMIT ${cap + 1})`)?.n;
+    const overCap = indexOnly !== undefined && indexOnly > cap;
+    const matches = overCap ? [] : db.all<{ id: string; at: string }>(
       sql`SELECT ${issuances.id} AS id, ${issuances.createdAt} AS at FROM issuance_search CROSS JOIN ${issuances} ON ${issuances}.rowid = issuance_search.rowid WHERE issuance_search MATCH ${search.match}${rest ? sql` AND ${rest}` : sql``} LIMIT ${cap + 1}`,
     );
-    if (matches.length <= cap) {
+    if (!overCap && matches.length <= cap) {
       matches.sort((x, y) => (x.at < y.at ? 1 : x.at > y.at ? -1 : 0));
       const ids = matches.slice(page.offset, page.offset + page.limit).map((m) => m.id);
       const byId = new Map((ids.length ? db.select().from(issuances).where(inArray(issuances.id, ids)).all() : []).map((r) => [r.id, r]));
       return { rows: ids.map((id) => byId.get(id)).filter((r) => r !== undefined), total: matches.length, totalCapped: false };
     }
-    counted = matches.length;
+    counted = cap + 1;
   } else if (condition) {
     counted = db.get<{ n: number }>(sql`SELECT count(*) AS n FROM (SELECT 1 FROM ${issuances} WHERE ${condition} LIMIT ${cap + 1})`)?.n ?? 0;
   } else {

@@ -240,5 +240,9 @@ describe('audit search (trigram index, issue 14)', () => {
     expect(log.list({ user: 'tenant' }, { limit: 5, offset: 0 })).toMatchObject({ total: 30, totalCapped: false });
     expect(log.list({ user: 'tenant' }, { limit: 5, offset: 0, countUpTo: 20 })).toMatchObject({ total: 20, totalCapped: true });
     expect(log.list({ user: 'tenant' }, { limit: 5, offset: 0, countUpTo: 20 }).rows).toHaveLength(5);
+    // With another filter the index cannot count alone; the cap holds all the same, and the page is still newest first.
+    const issued = log.list({ user: 'tenant', outcome: 'issued' }, { limit: 5, offset: 0, countUpTo: 10 });
+    expect(issued).toMatchObject({ total: 10, totalCapped: true });
+    expect(issued.rows.map((r) => r.id)).toEqual(['row-29', 'row-28', 'row-27', 'row-26', 'row-24']);
   });
 });
