@@ -15,6 +15,18 @@ describe('admin page details', () => {
     expect(rowsOf(client.lastHtml).slice(1)).toHaveLength(20);
   });
 
+  it('links a company page to that company\'s audit trail, and the link opens the audit filtered to it exactly', async () => {
+    const h = await adminHarness();
+    const client = await signedIn(h);
+    await client.get('/admin/companies/connectwise/101');
+    const href = /<a href="([^"]+)">Audit trail of this company<\/a>/.exec(client.lastHtml)?.[1];
+    expect(href).toBe('/admin/audit?company=connectwise%3A101');
+    const res = await client.get(href!);
+    expect(res.status).toBe(200);
+    expect(client.lastHtml).toContain('Showing one company:');
+    expect(client.lastHtml).toContain('(ConnectWise, id 101)');
+  });
+
   it('asks before "Refresh from PSA", and tables scroll sideways on narrow screens', async () => {
     const h = await adminHarness();
     const client = await signedIn(h);

@@ -89,8 +89,8 @@ export function companyPageRoutes(services: Services, directory: CompanyDirector
     const suggestions = row.state === 'unmapped' ? await sources.suggest([row]) : undefined;
     return c.html(
       <Layout title={row.name} session={session} section="companies">
-        <p>
-          <a href="/admin/companies">← All companies</a>
+        <p class="links">
+          <a href="/admin/companies">← All companies</a> · <a href={`/admin/audit?company=${encodeURIComponent(`${row.psa}:${row.companyId}`)}`}>Audit trail of this company</a>
         </p>
         <CompanyFacts row={row} />
         {suggestions ? <SuggestionList session={session} row={row} batch={suggestions} /> : null}
