@@ -133,10 +133,12 @@ if (poll) {
   for (const [name, rows, psa] of [['ConnectWise', poll.connectwise, 'connectwise'], ['Halo', poll.halo, 'halo']] as const) {
     const backlog = rows[0]!;
     const idle = rows[2]!;
+    const unfollowed = rows[3];
     const limit = POLL_PACING[psa];
     const drained = handledIn(rows[0]!) + handledIn(rows[1]!);
     const drainMs = handledIn(rows[0]!) >= 1_000 ? backlog.ms : backlog.ms + rows[1]!.ms;
-    out(`| 4 | Poll, ${name}: idle board | ${idle.requests} PSA request(s), ${ms(idle.ms)} | 1 request per PSA | ${ok(idle.requests <= 1)} |`);
+    out(`| 4 | Poll, ${name}: idle board, tickets followed (the change feed) | ${idle.requests} PSA request(s), ${ms(idle.ms)} | 1 request per PSA | ${ok(idle.requests <= 1)} |`);
+    if (unfollowed) out(`| 4 | Poll, ${name}: idle board, nothing followed (the open onboarding list) | ${unfollowed.requests} PSA request(s), ${ms(unfollowed.ms)} | 1 request per PSA | ${ok(unfollowed.requests <= 1)} |`);
     out(`| 4 | Poll, ${name}: backlog of 1,000 tickets / 100 companies, paced at ${limit}/min (default ${DEFAULT_PACING[psa]}) | cycle 1: ${backlog.requests} PSA requests in ${minutes(backlog.ms)}: **${perMinute(backlog).toFixed(0)}/min on average, at most ${backlog.peakPerMinute} in any minute**; ${handledIn(backlog)} of 1,000 handled in cycle 1, ${drained} after cycle 2 (${minutes(drainMs)} to drain); ${backlog.summary} | all in one cycle, within rate limits | ${ok(handledIn(backlog) >= 1_000 && backlog.peakPerMinute <= limit + BURST)} |`);
     const p = backlog.presses;
     if (p.length > 0) out(`| 4b | Poll, ${name}: button presses during the backlog (one every 5 s) | ${p.length} presses, p50 ${ms(median(p))}, slowest ${ms(Math.max(...p))} | — | |`);
@@ -197,7 +199,7 @@ for (const psa of ['halo', 'connectwise'] as const) {
 if (poll) {
   out('## 4. Poll cycles in detail');
   out();
-  out(`The poller is driven by hand (three cycles in a row per PSA, as background work, as its loop runs it) on a world with 1,000 onboarding tickets per PSA over 100 mapped companies; one in ten starts tomorrow (issued now), the rest in 10–40 days (scheduled, with a note). Pacing: ConnectWise ${POLL_PACING.connectwise}/min, Halo ${POLL_PACING.halo}/min, burst ${BURST}. One run (a paced backlog takes minutes). "PSA requests" excludes Graph and includes the button presses made during the backlog cycle (2 PSA requests each). "Peak/min" is the most PSA requests the sandbox received in any 60 s, sampled every 250 ms.`);
+  out(`The poller is built as production builds it (\`createOnboardingPipeline\`, with the ticket follower) and driven by hand (four cycles in a row per PSA, as background work, as its loop runs it; before the fourth the ledger stops following every ticket, as once their passes have started, so that cycle reads the open onboarding list instead of the change feed; the enrolment follow-up, another worker, is kept out of the window) on a world with 1,000 onboarding tickets per PSA over 100 mapped companies; one in ten starts tomorrow (issued now), the rest in 10–40 days (scheduled, with a note). Pacing: ConnectWise ${POLL_PACING.connectwise}/min, Halo ${POLL_PACING.halo}/min, burst ${BURST}. One run (a paced backlog takes minutes). "PSA requests" excludes Graph and includes the button presses made during the backlog cycle (2 PSA requests each). "Peak/min" is the most PSA requests the sandbox received in any 60 s, sampled every 250 ms.`);
   out();
   for (const [name, rows] of [['ConnectWise', poll.connectwise], ['Halo', poll.halo]] as const) {
     out(`### ${name}`);
