@@ -1,8 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { lt } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../db/index.js';
-import { usedSignatures } from '../../db/schema.js';
+import { createUsedSignatures } from '../../db/used-signatures.js';
 import { AppError } from '../../errors.js';
 import { deriveKey, openSignedToken, type HostedSession } from './session-token.js';
 
@@ -46,6 +45,7 @@ const EXPIRED = 'This action token has expired; reload the ticket to start again
 export function createHostedActionTokens(sealKey: Buffer | undefined, db: Db): HostedActionTokens {
   const key = deriveKey(sealKey ?? randomBytes(32), 'action');
   const mac = (payload: string) => createHmac('sha256', key).update(`a1.${payload}`).digest('base64url');
+  const used = createUsedSignatures(db);
 
   return {
     mint(session, purpose, now) {
@@ -61,14 +61,9 @@ export function createHostedActionTokens(sealKey: Buffer | undefined, db: Db): H
       const { jti, sid, tid, act, exp } = openSignedToken(token, TOKEN_SHAPE, mac, claimsSchema, INVALID);
       if (sid !== session.sessionId || tid !== session.ticketId || act !== purpose) throw new AppError('UNAUTHORIZED', INVALID);
       if (now.getTime() >= exp * 1000) throw new AppError('UNAUTHORIZED', EXPIRED);
-      // Spent before the action runs, so a failed issuance spends it too. The primary key makes the spend atomic.
-      db.delete(usedSignatures).where(lt(usedSignatures.expiresAt, now.toISOString())).run();
-      const spent = db
-        .insert(usedSignatures)
-        .values({ signature: `hosted-action:${jti}`, expiresAt: new Date((exp + 1) * 1000).toISOString() })
-        .onConflictDoNothing()
-        .run();
-      if (spent.changes === 0) throw new AppError('UNAUTHORIZED', SPENT);
+      // Spent before the action runs, so a failed issuance spends it too (src/db/used-signatures.ts: atomic, one store).
+      const spent = used.spend(`hosted-action:${jti}`, new Date((exp + 1) * 1000), now);
+      if (!spent) throw new AppError('UNAUTHORIZED', SPENT);
     },
   };
 }
