@@ -155,6 +155,11 @@ export const pollLedger = sqliteTable(
   {
     psa: text('psa', { enum: ['connectwise', 'halo'] }).notNull(),
     ticketId: text('ticket_id').notNull(),
+    /**
+     * The ticket's company when the poller last read it: a changed mapping finds the refused or scheduled tickets it
+     * concerns here (src/polling/mapping-sweep.ts). Null on rows written before it was recorded (not swept).
+     */
+    companyId: text('company_id'),
     /** issued | scheduled | refused | needs_input | waiting_user | failed */
     state: text('state').notNull(),
     /** Hash of the inputs (UPN, start date text): a changed ticket in needs_input/refused is looked at again. */

@@ -1,0 +1,1 @@
+ALTER TABLE `poll_ledger` ADD `company_id` text;
