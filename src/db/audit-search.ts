@@ -4,7 +4,7 @@ import type { Db } from './index.js';
 import { issuances, type IssuanceRow } from './schema.js';
 
 /**
- * The audit's user and company searches, read from `issuance_search` (migration 0004_audit_search): an FTS5 index with
+ * The audit's user and company searches, read from `issuance_search` (migration 0005_audit_search): an FTS5 index with
  * the trigram tokenizer over `issuances.user_principal_name` and `company_name`, kept in step by triggers. A phrase of
  * trigrams is a substring match, case-insensitive, found through the index instead of a `LIKE '%…%'` scan of every row.
  */
