@@ -14,7 +14,8 @@ import type { LedgerState } from './store.js';
 export type TicketOutcome = 'unchanged' | 'issued' | 'scheduled' | 'refused' | 'needs_input' | 'waiting_user' | 'failed';
 
 /** States a changed mapping can resolve (a refusal fixed by an admin, a moved activation hour). */
-const MAPPING_SENSITIVE = new Set(['refused', 'failed', 'scheduled', 'waiting_user']);
+export const MAPPING_SENSITIVE_STATES: readonly LedgerState[] = ['refused', 'failed', 'scheduled', 'waiting_user'];
+const MAPPING_SENSITIVE = new Set<string>(MAPPING_SENSITIVE_STATES);
 
 /**
  * One onboarding ticket: skip it when the ledger says nothing changed, else read its inputs and either ask for
@@ -88,7 +89,7 @@ export function createTicketHandler(deps: OnboardingDeps) {
     replacing?: Replacing,
   ): Promise<TicketOutcome> {
     const record = (state: LedgerState, extra: { issuanceId?: string; detail?: string; watchUntil?: Date | null } = {}) =>
-      store.record(psa, ticket.id, { state, ...seen, watchUntil: null, ...extra }, now());
+      store.record(psa, ticket.id, { state, ...seen, watchUntil: null, companyId: ticket.companyId, ...extra }, now());
     const upn = inputs.userPrincipalName;
     const date = inputs.startDate;
     const zone = mapping?.timeZone ?? deps.config.tap.defaultTimeZone;

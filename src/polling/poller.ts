@@ -4,7 +4,8 @@ import type { ListedTicket, PsaConnector } from '../psa/port.js';
 import { describeError, isCycleAbort, type OnboardingDeps } from './deps.js';
 import { errorForLog } from '../logger.js';
 import type { TicketFollower } from '../lifecycle/follow-ticket.js';
-import { createTicketHandler, type TicketOutcome } from './handle-ticket.js';
+import { createTicketHandler, MAPPING_SENSITIVE_STATES, type TicketOutcome } from './handle-ticket.js';
+import { createMappingSweep } from './mapping-sweep.js';
 
 export interface PollerDeps extends OnboardingDeps {
   connectors: Partial<Record<PsaKind, PsaConnector>>;
@@ -28,6 +29,8 @@ export interface CycleSummary {
   ignored: number;
   /** How many tickets were followed this cycle. */
   followed: number;
+  /** Tickets not listed but read by id because their company's mapping changed (src/polling/mapping-sweep.ts). */
+  remapped: number;
   errors: number;
   pages: number;
   durationMs: number;
@@ -53,6 +56,7 @@ const COUNTER: Record<TicketOutcome, keyof CycleSummary> = {
 
 export function createOnboardingPoller(deps: PollerDeps): OnboardingPoller {
   const handler = createTicketHandler(deps);
+  const sweep = createMappingSweep(deps);
   const { store, now } = deps;
 
   /**
@@ -108,11 +112,37 @@ export function createOnboardingPoller(deps: PollerDeps): OnboardingPoller {
     return decision.kind === 'replace' ? handler.handle(psa, connector, decision.ticket, { replacing: decision.replacing }) : handler.handle(psa, connector, ticket);
   }
 
+  /**
+   * Tickets whose company's mapping changed since they were handled, and which this cycle did not list: each is read
+   * by id and handled like a listed ticket, when it has not changed since the poller last saw it in the onboarding
+   * queue (a ticket that changed is listed when it is still there; one that left it is no longer the poller's).
+   */
+  async function remapped(psa: PsaKind, connector: PsaConnector, summary: CycleSummary, listed: ReadonlySet<string>): Promise<void> {
+    const due = sweep.due(psa, MAPPING_SENSITIVE_STATES, listed);
+    if (!due) return;
+    for (const entry of due.tickets) {
+      let outcome: TicketOutcome | undefined;
+      try {
+        const ticket = await connector.getTicket(entry.ticketId);
+        summary.remapped += 1;
+        if (ticket && ticket.lastUpdated === entry.ticketUpdatedAt) outcome = await handler.handle(psa, connector, ticket);
+      } catch (error) {
+        if (isCycleAbort(error)) throw error;
+        deps.logger.error({ psa, ticketId: entry.ticketId, err: errorForLog(error) }, 'reading a ticket after its mapping changed failed');
+        outcome = 'failed';
+      }
+      sweep.lookedAt(psa, entry);
+      if (outcome) (summary[COUNTER[outcome]] as number) += 1;
+    }
+    if (due.complete) sweep.finish(psa, due.revision);
+    else deps.logger.info({ psa, remapped: due.tickets.length }, 'more tickets concern a changed mapping; the next cycle reads the rest');
+  }
+
   async function runCycle(psa: PsaKind): Promise<CycleSummary> {
     const connector = deps.connectors[psa];
     if (!connector) throw new AppError('PSA_NOT_ENABLED');
     const startedAt = now().getTime();
-    const summary: CycleSummary = { psa, seen: 0, issued: 0, scheduled: 0, refused: 0, needsInput: 0, waitingUser: 0, unchanged: 0, replaced: 0, cancelled: 0, ignored: 0, followed: 0, errors: 0, pages: 0, durationMs: 0 };
+    const summary: CycleSummary = { psa, seen: 0, issued: 0, scheduled: 0, refused: 0, needsInput: 0, waitingUser: 0, unchanged: 0, replaced: 0, cancelled: 0, ignored: 0, followed: 0, remapped: 0, errors: 0, pages: 0, durationMs: 0 };
     let failure: unknown;
     try {
       const watched = deps.follower ? store.watchedIds(psa, now()) : new Set<string>();
@@ -130,6 +160,7 @@ export function createOnboardingPoller(deps: PollerDeps): OnboardingPoller {
       // Stored only once every listed ticket is handled: a crash or an abort above lists them again, and the ledger
       // makes the tickets already handled cost nothing.
       store.saveCursor(psa, cursorAfter, now());
+      await remapped(psa, connector, summary, new Set(tickets.map((t) => t.id)));
     } catch (error) {
       failure = error;
       summary.errors += 1;

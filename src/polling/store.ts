@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, gte, inArray, lt, lte, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, inArray, isNotNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { PsaKind } from '../domain.js';
 import type { Db } from '../db/index.js';
 import { issuances, pollCursors, pollLedger, scheduledIssuances, type PollLedgerRow, type ScheduledIssuanceRow } from '../db/schema.js';
@@ -12,6 +12,8 @@ export interface LedgerEntry {
   ticketUpdatedAt: string | null;
   issuanceId?: string | null;
   detail?: string | null;
+  /** The ticket's company as read now; undefined leaves the stored one as it is. */
+  companyId?: string | undefined;
   /** Follow the ticket until this instant (the pass's start); null stops following; undefined leaves it as it is. */
   watchUntil?: Date | null;
 }
@@ -61,11 +63,26 @@ export function createPollingStore(db: Db) {
         detail: entry.detail?.slice(0, 500) ?? null,
         updatedAt: iso(now),
         ...(entry.watchUntil !== undefined ? { watchUntil: entry.watchUntil ? iso(entry.watchUntil) : null } : {}),
+        ...(entry.companyId !== undefined ? { companyId: entry.companyId } : {}),
       };
       db.insert(pollLedger)
         .values({ psa, ticketId, ...values })
         .onConflictDoUpdate({ target: [pollLedger.psa, pollLedger.ticketId], set: values })
         .run();
+    },
+
+    /**
+     * Tickets in `states` whose company and version are known (a mapping change may concern them; see
+     * src/polling/mapping-sweep.ts). Rows written before the company was recorded are left out.
+     */
+    mappingSensitive(psa: PsaKind, states: readonly LedgerState[]): { ticketId: string; companyId: string; fingerprint: string | null; ticketUpdatedAt: string }[] {
+      return db
+        .select({ ticketId: pollLedger.ticketId, companyId: pollLedger.companyId, fingerprint: pollLedger.inputFingerprint, ticketUpdatedAt: pollLedger.ticketUpdatedAt })
+        .from(pollLedger)
+        .where(and(eq(pollLedger.psa, psa), inArray(pollLedger.state, [...states]), isNotNull(pollLedger.companyId), isNotNull(pollLedger.ticketUpdatedAt)))
+        .orderBy(asc(pollLedger.updatedAt), asc(pollLedger.ticketId))
+        .all()
+        .map((r) => ({ ...r, companyId: r.companyId!, ticketUpdatedAt: r.ticketUpdatedAt! }));
     },
 
     /** Remembers that the ticket was read at this version without touching what happened to it. */
