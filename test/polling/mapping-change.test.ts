@@ -1,4 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { MAPPING_SENSITIVE_STATES } from '../../src/polling/handle-ticket.js';
+import { createMappingSweep } from '../../src/polling/mapping-sweep.js';
 import { buildHarness, CONTOSO, type Harness } from './harness.js';
 
 /**
@@ -101,5 +103,31 @@ describe('a mapping change reaches tickets the poller does not list again', () =
     await idle('halo', 2);
     expect(h.psa.halo.calls).toMatchObject({ list: after.list + 2, getTicket: after.getTicket });
     expect(h.psa.halo.notesFor('7').filter((n) => n.note.text.includes('scheduled for'))).toHaveLength(2);
+  });
+});
+
+describe('the mapping sweep is bounded', () => {
+  it('reads at most its limit in one cycle and the rest on the next; then nothing until the mappings change again', async () => {
+    for (const id of ['200', '201', '202']) h.psa.connectwise.add({ id, companyId: '20', customFields: cwFields(`u${id}@contoso.example`, '2026-11-27') });
+    await h.poller.runCycle('connectwise');
+    await h.poller.runCycle('connectwise');
+    expect(['200', '201', '202'].map((id) => h.ledger('connectwise', id)?.state)).toEqual(['refused', 'refused', 'refused']);
+    const sweep = createMappingSweep(h.deps, 2);
+    const none = new Set<string>();
+
+    expect(sweep.due('connectwise', MAPPING_SENSITIVE_STATES, none)).toMatchObject({ tickets: [], complete: true });
+    await tick();
+    h.map('connectwise', '20');
+    const first = sweep.due('connectwise', MAPPING_SENSITIVE_STATES, none)!;
+    expect(first.complete).toBe(false);
+    expect(first.tickets.map((t) => t.ticketId)).toHaveLength(2);
+    for (const t of first.tickets) sweep.lookedAt('connectwise', t);
+    const second = sweep.due('connectwise', MAPPING_SENSITIVE_STATES, none)!;
+    expect(second.complete).toBe(true);
+    expect([...first.tickets, ...second.tickets].map((t) => t.ticketId).sort()).toEqual(['200', '201', '202']);
+    // A ticket listed this cycle is handled by the listing, not read again.
+    expect(sweep.due('connectwise', MAPPING_SENSITIVE_STATES, new Set(second.tickets.map((t) => t.ticketId)))!.tickets).toEqual([]);
+    sweep.finish('connectwise', second.revision);
+    expect(sweep.due('connectwise', MAPPING_SENSITIVE_STATES, none)).toBeUndefined();
   });
 });
