@@ -54,6 +54,20 @@ type Finding =
  */
 export function createEnrolmentFollowUp(deps: EnrolmentFollowUpDeps): EnrolmentFollowUp {
   const { now } = deps;
+  /**
+   * Where the last run stopped. Passes still waiting stay due: a run taking the oldest 100 every time never reached a
+   * newer pass while 100 older ones waited. Each run goes on after the last pass it checked and wraps round to the
+   * oldest, so every due pass is checked within ceil(due / 100) runs. In memory: a restart starts from the oldest.
+   */
+  let after: { startAt: string; id: string } | undefined;
+
+  /** Up to BATCH due passes, from where the last run stopped and round to the oldest. */
+  function nextTurn(): IssuanceRow[] {
+    const tail = after ? deps.passes.dueForFollowUp(BATCH, after) : [];
+    if (tail.length === BATCH) return tail;
+    const ids = new Set(tail.map((p) => p.id));
+    return [...tail, ...deps.passes.dueForFollowUp(BATCH).filter((p) => !ids.has(p.id))].slice(0, BATCH);
+  }
 
   function enrolledStatus(psa: PsaKind): string | undefined {
     if (psa === 'connectwise') return deps.config.connectwise?.enrolledStatus?.trim() || undefined;
@@ -97,11 +111,13 @@ export function createEnrolmentFollowUp(deps: EnrolmentFollowUpDeps): EnrolmentF
     async runDue() {
       const summary: FollowUpSummary = { checked: 0, enrolled: 0, expired: 0, used: 0, deleted: 0, waiting: 0, failed: 0 };
       if (!deps.entra) return summary;
-      for (const pass of deps.passes.dueForFollowUp(BATCH)) {
+      for (const pass of nextTurn()) {
         if (!pass.tenantId || !pass.userObjectId || !pass.graphMethodId || !pass.startAt || !pass.psa || !pass.ticketId) {
           deps.passes.markFollowedUp(pass.id);
           continue;
         }
+        // Its turn is taken (checked now, or failed for this pass alone); a throttled run stops before moving on.
+        const turn = { startAt: pass.startAt, id: pass.id };
         summary.checked += 1;
         let finding: Finding;
         try {
@@ -111,8 +127,10 @@ export function createEnrolmentFollowUp(deps: EnrolmentFollowUpDeps): EnrolmentF
           deps.logger.warn({ issuanceId: pass.id, err: errorForLog(error) }, 'enrolment follow-up: Graph read failed; tried again next time');
           // Throttled or down: the other tenants' passes wait for the next run too.
           if (isRetryable(error)) break;
+          after = turn;
           continue;
         }
+        after = turn;
         if (finding.kind === 'waiting') {
           summary.waiting += 1;
           continue;

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, isNull, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, isNull, lte, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/index.js';
 import { param, rowInsert } from '../db/prepared.js';
 import { issuances, noteMarks, type IssuanceRow, type NewIssuance } from '../db/schema.js';
@@ -46,20 +46,24 @@ export function createPassLedger(db: Db, now: () => Date) {
     .where(and(eq(issuances.tenantId, param('tenantId')), eq(issuances.userObjectId, param('userObjectId')), eq(issuances.outcome, 'issued'), eq(issuances.graphMethodId, param('methodId'))))
     .limit(1)
     .prepare();
-  const dueFollowUp = db
+  const followUpWhere = (...more: SQL[]) =>
+    and(
+      eq(issuances.outcome, 'issued'),
+      isNull(issuances.followedUpAt),
+      lte(issuances.startAt, param('now')),
+      gt(issuances.expiresAt, param('dayAgo')),
+      // A pass the connector revoked or replaced itself needs no follow-up (its note already said so).
+      isNull(issuances.endedAt),
+      ...more,
+    );
+  const dueFollowUp = db.select().from(issuances).where(followUpWhere()).orderBy(asc(issuances.startAt), asc(issuances.id)).limit(sql.placeholder('limit')).prepare();
+  // The follow-up's turn (src/lifecycle/follow-up.ts): the passes after the last one it checked, in the same order.
+  const dueFollowUpAfter = db
     .select()
     .from(issuances)
-    .where(
-      and(
-        eq(issuances.outcome, 'issued'),
-        isNull(issuances.followedUpAt),
-        lte(issuances.startAt, param('now')),
-        gt(issuances.expiresAt, param('dayAgo')),
-        // A pass the connector revoked or replaced itself needs no follow-up (its note already said so).
-        isNull(issuances.endedAt),
-      ),
-    )
-    .orderBy(asc(issuances.startAt))
+    // The plain bound on start_at lets the index (outcome, followed_up_at, start_at) range over it.
+    .where(followUpWhere(gte(issuances.startAt, param('afterStartAt')), sql`(${issuances.startAt}, ${issuances.id}) > (${param('afterStartAt')}, ${param('afterId')})`))
+    .orderBy(asc(issuances.startAt), asc(issuances.id))
     .limit(sql.placeholder('limit'))
     .prepare();
   const setFollowedUp = db.update(issuances).set({ followedUpAt: param('at'), updatedAt: param('at') }).where(eq(issuances.id, param('id'))).prepare();
@@ -91,9 +95,13 @@ export function createPassLedger(db: Db, now: () => Date) {
       return issuedWithMethod.get({ tenantId, userObjectId, methodId });
     },
 
-    /** Issued passes whose start has come and whose follow-up is not written, up to a day after their end. */
-    dueForFollowUp(limit: number): IssuanceRow[] {
-      return dueFollowUp.all({ now: iso(), dayAgo: new Date(now().getTime() - 86_400_000).toISOString(), limit });
+    /**
+     * Issued passes whose start has come and whose follow-up is not written, up to a day after their end, by start
+     * (then id); with `after`, only those after that pass in that order (a follow-up taking turns).
+     */
+    dueForFollowUp(limit: number, after?: { startAt: string; id: string }): IssuanceRow[] {
+      const at = { now: iso(), dayAgo: new Date(now().getTime() - 86_400_000).toISOString(), limit };
+      return after ? dueFollowUpAfter.all({ ...at, afterStartAt: after.startAt, afterId: after.id }) : dueFollowUp.all(at);
     },
 
     markFollowedUp(id: string): void {

@@ -151,3 +151,34 @@ describe('enrolled status', () => {
     expect(last.status).toBe('Enrolled');
   });
 });
+
+describe('more started passes than one run checks', () => {
+  it('a pass behind 100 older ones still waiting is checked on the next run (the runs take turns)', async () => {
+    h = buildHarness({ now: NOW });
+    h.map('connectwise', '10'); // passes from 08:00 Amsterdam (07:00Z)
+    h.map('connectwise', '11', { activationHour: 9 }); // from 09:00 (08:00Z): behind all of company 10's
+    for (let i = 0; i < 100; i += 1) {
+      h.entra.addUser(CONTOSO, `u${i}@contoso.example`);
+      h.psa.connectwise.add({ id: String(1000 + i), companyId: '10', customFields: { 'New user UPN': `u${i}@contoso.example`, 'Start date': '2026-11-27' } });
+      await h.deps.tickets.issueForTicket({ psa: 'connectwise', ticketId: String(1000 + i), trigger: 'button', requestedBy: 'Alex' });
+    }
+    const late = h.entra.addUser(CONTOSO, 'late@contoso.example', 'Late Starter').id;
+    h.psa.connectwise.add({ id: '2000', companyId: '11', customFields: { 'New user UPN': 'late@contoso.example', 'Start date': '2026-11-27' } });
+    await h.deps.tickets.issueForTicket({ psa: 'connectwise', ticketId: '2000', trigger: 'button', requestedBy: 'Alex' });
+    h.setNow('2026-11-27T09:00:00Z');
+    h.entra.register(late, '#microsoft.graph.microsoftAuthenticatorAuthenticationMethod', '2026-11-27T08:30:00Z');
+    const run = followUp();
+
+    // The 100 oldest, none enrolled yet (all still usable: Graph says wait).
+    expect(await run.runDue()).toMatchObject({ checked: 100, waiting: 100, enrolled: 0 });
+    // The next run starts where the last one stopped: the late pass, then round again.
+    expect(await run.runDue()).toMatchObject({ checked: 100, enrolled: 1, waiting: 99 });
+    expect(h.psa.connectwise.notesFor('2000').at(-1)!.note.text).toContain('late@contoso.example registered Microsoft Authenticator');
+    // The run after that checks each of the 100 still waiting once: none is skipped or checked twice.
+    const seen = new Set<string>();
+    const list = h.entra.listAuthenticationMethods.bind(h.entra);
+    h.entra.listAuthenticationMethods = async (tenantId, userId) => (seen.add(userId), list(tenantId, userId));
+    expect(await run.runDue()).toMatchObject({ checked: 100, waiting: 100 });
+    expect(seen.size).toBe(100);
+  });
+});
