@@ -63,7 +63,11 @@ export async function checkHalo(config: HaloConfig, logger: Logger): Promise<Che
   for (const [key, value] of Object.entries(config)) if (/StatusId$/.test(key) && typeof value === 'number') statusIds.push([variableName('HALO', key), value]);
   for (const [name, id] of statusIds) checks.push(await statusCheck(client, name, id));
 
-  // 4. Custom field names on that ticket.
+  // 4. The change feed the poller reads while it follows tickets (H7): asked for tickets changed after tomorrow, an
+  // instance that honours lastupdatefromdate lists none; one that ignores it lists every ticket, on every cycle.
+  if (config.onboarding) checks.push(await changeFeedCheck(client, new Date(Date.now() + 24 * 3_600_000)));
+
+  // 5. Custom field names on that ticket.
   const names = [
     ['HALO_UPN_FIELD', config.upnField],
     ['HALO_START_DATE_FIELD', config.startDateField],
@@ -103,6 +107,27 @@ async function newestTicket(client: HaloClient, config: HaloConfig, checks: Chec
   } catch (error) {
     checks.push(fail('Ticket read', `tickets could not be read (${describeError(error)})`, 'Give the API application\'s agent permission to read tickets.'));
     return undefined;
+  }
+}
+
+/** `lastupdatefromdate` as the adapter sends it (UTC, no zone suffix: src/psa/halo/connector.ts). */
+async function changeFeedCheck(client: HaloClient, future: Date): Promise<Check> {
+  const name = 'Change feed (lastupdatefromdate)';
+  try {
+    const list = await client.json(
+      { method: 'GET', path: '/Tickets', query: { pageinate: true, page_size: 1, page_no: 1, lastupdatefromdate: future.toISOString().replace(/\.\d{3}Z$/, '') } },
+      haloTicketListSchema,
+      'ticket list',
+    );
+    return list.tickets.length === 0
+      ? pass(name, 'Halo filters the ticket list by last update: following issued passes costs one request per cycle')
+      : fail(
+          name,
+          `asked for tickets changed after ${future.toISOString().slice(0, 16)} UTC, Halo listed ticket #${list.tickets[0]!.id}: it ignores lastupdatefromdate`,
+          'Nothing to set: report it (docs/verify-on-a-real-instance.md, H7). Until it is addressed, each poll cycle that follows a pass reads every ticket of this instance (up to 500 pages), paced by HALO_MAX_REQUESTS_PER_MINUTE.',
+        );
+  } catch (error) {
+    return fail(name, `tickets could not be read (${describeError(error)})`, "Give the API application's agent permission to read tickets.");
   }
 }
 

@@ -100,6 +100,19 @@ describe('npm run doctor against the simulators', () => {
     expect(failures(result)).toEqual([expect.stringMatching(/^HALO_START_DATE_FIELD: ticket #\d+ has no custom field "First day"/)]);
   });
 
+  it('checks that Halo filters the ticket list by lastupdatefromdate (the change feed), and names an instance that ignores it', async () => {
+    expect(check(await doctor(), 'Change feed (lastupdatefromdate)')).toMatchObject({ ok: true });
+    sandbox.halo.state.honoursLastUpdateFilter = false;
+    try {
+      const result = await doctor();
+      expect(failures(result)).toEqual([expect.stringMatching(/^Change feed \(lastupdatefromdate\): asked for tickets changed after .* UTC, Halo listed ticket #\d+: it ignores lastupdatefromdate$/)]);
+      expect(check(result, 'Change feed (lastupdatefromdate)')!.fix).toMatch(/H7/);
+      expect(result.ok).toBe(false);
+    } finally {
+      sandbox.halo.state.honoursLastUpdateFilter = true;
+    }
+  });
+
   it('confirms Halo status ids only by seeing them used, and says "?" for what Halo offers no read of', async () => {
     const before = await doctor({ HALO_NOTE_OUTCOME_ID: '999', HALO_DONE_STATUS_ID: '998' });
     expect(check(before, 'HALO_NOTE_OUTCOME_ID')).toMatchObject({ ok: true, unconfirmed: true });

@@ -95,7 +95,7 @@ export function haloApiRoutes(state: HaloState): Hono<HaloEnv> {
     // `lastupdatefromdate` (in Halo's API description): tickets changed at or after that UTC time, as the connector's change
     // feed asks (src/psa/halo/connector.ts). A value that is not a date is ignored, as Halo ignores what it cannot read.
     const updatedFrom = Date.parse(`${(p.get('lastupdatefromdate') ?? '').replace(/Z$/, '')}Z`);
-    if (!Number.isNaN(updatedFrom)) rows = rows.filter((t) => Date.parse(`${t.lastactiondate as string}Z`) >= updatedFrom);
+    if (!Number.isNaN(updatedFrom) && state.honoursLastUpdateFilter) rows = rows.filter((t) => Date.parse(`${t.lastactiondate as string}Z`) >= updatedFrom);
     const column = { dateoccured: 'dateoccurred', lastactiondate: 'lastactiondate' }[(p.get('datesearch') ?? '').toLowerCase()];
     if (column) {
       const start = Date.parse(p.get('startdate') ?? '');

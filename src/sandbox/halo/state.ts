@@ -74,6 +74,12 @@ export class HaloState {
   readonly customFieldDefs: HaloCustomFieldDef[];
   private readonly tickets = new Map<number, TicketRecord>();
   private readonly actionsByTicket = new Map<number, HaloAction[]>();
+  /**
+   * Whether `lastupdatefromdate` filters the ticket list. Halo's OpenAPI names it without describing it (typed `bool`),
+   * so an instance that ignores it — and then, as with any parameter it does not know, lists every ticket — is a real
+   * possibility (docs/verify-on-a-real-instance.md H7); tests switch this off to be that instance.
+   */
+  honoursLastUpdateFilter = true;
 
   constructor(readonly seed: HaloSeed, private readonly clock: Clock) {
     this.statuses = structuredClone(seed.statuses);
