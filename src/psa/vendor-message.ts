@@ -20,7 +20,7 @@ import { htmlToText } from './html-text.js';
  * (the policy's minimum length) and secrets are longer still. A `+` in a form-encoded quote (a space) is not decoded.
  */
 export const ECHO_MIN = 8;
-/** Longer messages are cut before scrubbing; a sentence of it is kept afterwards (see `clip`). */
+/** Longer messages are cut to this (scrubbed with CUT_MARGIN characters past it); a sentence of it is kept afterwards (see `clip`). */
 const MAX_MESSAGE = 2_000;
 const REDACTED = '[redacted]';
 
@@ -37,13 +37,32 @@ export function scrubVendorMessage(message: string, sources: ScrubSources): stri
     for (const form of new Set([secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret)])) text = text.split(form).join(REDACTED);
   }
   const echoes = echoSources(sources.sent);
-  text = text.slice(0, MAX_MESSAGE);
-  text = redact(text, echoRanges(text, echoes));
-  // Step 3: the message read through its escapes; a cut there cuts the escaped text it was read from.
+  // Read a little past the cut, so an echo that straddles it is found whole and its part before the cut goes too.
+  text = text.slice(0, MAX_MESSAGE + CUT_MARGIN);
+  const ranges = echoRanges(text, echoes);
+  // Step 3: the same text read through its escapes (not step 2's output: a cut made there would split a decoded echo
+  // into runs too short to find); a cut there cuts the escaped text it was read from.
   const view = unescaped(text);
-  if (view.text === text) return text;
-  const decodedSources = [...new Set([...echoes, ...sources.secrets].flatMap((s) => [s, unescaped(s).text]))].filter((s) => s.length >= ECHO_MIN);
-  return redact(text, echoRanges(view.text, decodedSources).map(([from, to]) => [view.from[from]!, view.to[to - 1]!] as const));
+  if (view.text !== text) {
+    const decodedSources = [...new Set([...echoes, ...sources.secrets].flatMap((s) => [s, unescaped(s).text]))].filter((s) => s.length >= ECHO_MIN);
+    for (const [from, to] of echoRanges(view.text, decodedSources)) ranges.push([view.from[from]!, view.to[to - 1]!]);
+  }
+  return redact(text.slice(0, MAX_MESSAGE), merged(ranges, MAX_MESSAGE));
+}
+
+/** Characters read past MAX_MESSAGE (longer than any pass, which is at most 48). */
+const CUT_MARGIN = 256;
+
+/** The ranges in order, overlapping or touching ones joined, cut to `[0, limit)`. */
+function merged(ranges: readonly (readonly [number, number])[], limit: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (const [start, end] of [...ranges].sort((a, b) => a[0] - b[0])) {
+    if (start >= limit) break;
+    const last = out.at(-1);
+    if (last && start <= last[1]) last[1] = Math.max(last[1], Math.min(end, limit));
+    else out.push([start, Math.min(end, limit)]);
+  }
+  return out;
 }
 
 const NAMED_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0' };
@@ -98,7 +117,7 @@ function readEscape(m: RegExpMatchArray): string {
   return whole;
 }
 
-/** The text with each range (start, end; in order, not overlapping) replaced by `[redacted]`. */
+/** The text with each range (start, end; in order, not overlapping: see `merged`) replaced by `[redacted]`. */
 function redact(text: string, ranges: readonly (readonly [number, number])[]): string {
   if (ranges.length === 0) return text;
   const parts: string[] = [];

@@ -64,6 +64,30 @@ describe('scrubVendorMessage: echoes in another escaping', () => {
     expect(out).toContain('[redacted]');
   });
 
+  // Review of stop 10: the raw echo cut came first, and the decoded look ran on its output, where `[redacted]` had already
+  // broken the decoded echo: the part before the escape (under 8 characters) was kept.
+  it.each([
+    ['sent as plain text (ConnectWise), quoted back with an entity', 'cw', 'Invalid note_html AbC&amp;dEf+gh12 for this outcome'],
+    ['sent as HTML (Halo), quoted back with a percent escape and an entity', 'halo', 'Invalid note_html Ab%43&amp;dEf+gh12 for this outcome'],
+  ])('cuts the whole pass when part of it is quoted as sent and part re-escaped: %s', (_how, psa, message) => {
+    const pass = 'AbC&dEf+gh12';
+    const body =
+      psa === 'cw'
+        ? JSON.stringify({ text: `Temporary Access Pass: ${pass}`, internalAnalysisFlag: true })
+        : JSON.stringify([{ ticket_id: 2012, note_html: `<p>Temporary Access Pass: <code>${pass.replace('&', '&amp;')}</code></p>` }]);
+    const out = scrubVendorMessage(message, { secrets: [], sent: [body] });
+    expect(out).not.toMatch(/Ab|%43|gh12/);
+    expect(out).toMatch(/^Invalid note_html ?\[redacted\] for this outcome$/);
+  });
+
+  it('cuts the part of an echo that straddles the 2,000-character cut of a long message', () => {
+    const pass = 'Kq9Zt+Wm4Rv8';
+    const cwBody = JSON.stringify({ text: `Temporary Access Pass: ${pass}`, internalAnalysisFlag: true });
+    const out = scrubVendorMessage(`${'.'.repeat(1_995)}${pass} and more`, { secrets: [], sent: [cwBody] });
+    expect(out).not.toMatch(/Kq|9Zt/);
+    expect(out.endsWith('[redacted]')).toBe(true);
+  });
+
   it('cuts a configured secret quoted in a mixed escaping', () => {
     const secret = 'k9&Zp<Tq+7Ww';
     const out = scrubVendorMessage('bad client_secret k9\\u0026Zp&lt;Tq%2B7Ww', { secrets: [secret], sent: [] });
