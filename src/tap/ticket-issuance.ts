@@ -205,6 +205,7 @@ export function createTicketIssuance(deps: TicketIssuanceDeps): TicketIssuance {
 
     // Serialised per tenant and user, not per ticket: two tickets for one user must see each other's pass.
     return serialised(`${mapping.tenantId}:${upn}`, async () => {
+      let movedFrom: Issuance | undefined;
       let movedPreface: string | undefined;
       if (input.userPrincipalName) {
         const org = await entra.getOrganization(mapping.tenantId).catch((error: unknown) => {
@@ -221,10 +222,10 @@ export function createTicketIssuance(deps: TicketIssuanceDeps): TicketIssuance {
         const recent = deps.issuances.findRecentIssued(input.psa, input.ticketId, upn, since);
         // A pass revoked or replaced since (the ticket changed) is not the answer to a new request; nor is one issued in
         // another tenant before the ticket moved to this company (a misfiled ticket corrected): as the ticket follower
-        // does for such a move, that pass's reason is gone, so it is revoked and the request issues here.
+        // does for such a move, that pass's reason is gone, so it is revoked once the request can issue here (below).
         if (recent && !recent.endedAt) {
           if (recent.tenantId === mapping.tenantId) return summaryOf(recent);
-          movedPreface = await endForCompanyMove(input, recent, ticket, mapping);
+          movedFrom = recent;
         }
       }
       let issued: IssuedPass;
@@ -236,6 +237,10 @@ export function createTicketIssuance(deps: TicketIssuanceDeps): TicketIssuance {
           { psa: input.psa, ticketId: input.ticketId, tenantId: mapping.tenantId, reissue: input.reissue ?? false, timeZone: mapping.timeZone },
           user,
         );
+        // Only once the user is found in this tenant: a press for a user this tenant does not have (the usual case, as a
+        // UPN's domain is verified in one tenant) is refused and leaves the first tenant's pass as it was. (The privileged
+        // check runs alongside this, so a privileged refusal can still follow the revocation.)
+        if (movedFrom) movedPreface = await endForCompanyMove(input, movedFrom, ticket, mapping);
       };
       try {
         issued = await issueTemporaryAccessPass(

@@ -12,10 +12,12 @@ let h: Harness;
 
 const press = (requestedBy = 'Alex (service desk)') => h.deps.tickets.issueForTicket({ psa: 'connectwise', ticketId: '100', trigger: 'button', requestedBy });
 const FABRIKAM_TENANT = { id: FABRIKAM, domain: 'fabrikam.example', name: 'Fabrikam' };
+const NORTHWIND_TENANT = { id: '55555555-5555-4555-8555-555555555555', domain: 'northwind.example' };
 
 beforeEach(() => {
   h = buildHarness({ now: NOW });
   h.entra.addTenant(FABRIKAM, 'fabrikam.example');
+  h.entra.addTenant(NORTHWIND_TENANT.id, NORTHWIND_TENANT.domain);
   h.map('connectwise', '10');
   h.map('connectwise', '11', { tenant: FABRIKAM_TENANT });
   h.map('connectwise', '12');
@@ -48,6 +50,18 @@ describe('a press within the idempotency window after the ticket changed company
     expect(notes).toHaveLength(2);
     expect(notes[1]).toContain('The ticket moved from the company Company 10 to Company 11.');
     expect(notes[1]).toContain('was revoked; this pass replaces it.');
+  });
+
+  it('to a company of another tenant that does not have the user: refused there, and the first pass is left as it was', async () => {
+    await press();
+    const old = h.entra.passes[0]!;
+    h.map('connectwise', '13', { tenant: { id: NORTHWIND_TENANT.id, domain: NORTHWIND_TENANT.domain, name: 'Northwind' } });
+    h.psa.connectwise.edit('100', { companyId: '13', companyName: 'Company 13' });
+    h.setNow(new Date(NOW.getTime() + 60_000));
+    await expect(press()).rejects.toMatchObject({ code: 'USER_NOT_FOUND' });
+    expect(h.entra.deleted).toEqual([]);
+    expect(h.entra.live.get(old.userId)).toBeDefined();
+    expect(h.issuances.list({ psa: 'connectwise', outcome: 'revoked' }, { limit: 5, offset: 0 }).total).toBe(0);
   });
 
   it('to another company of the same tenant: the pass still holds and is the answer', async () => {
