@@ -268,7 +268,13 @@ export function createNoteOutbox(deps: OutboxDeps): NoteOutbox {
     deliverClaimed(note, opts) {
       // The sealed note must be on disk before the PSA sees it: never from inside the transaction that wrote it.
       if (sqlite.inTransaction) return Promise.reject(new Error('deliverClaimed called inside a transaction: the note is not durable yet'));
-      return inFlight.get(note.id) ?? start(note.row, opts?.toldByCaller ?? false);
+      const running = inFlight.get(note.id);
+      if (running) return running;
+      // The claim may have run out before this attempt (the caller waited longer than the lease, on a pacer for
+      // another note): the worker may have taken the row, or written it already. Then it is just another row.
+      const current = rowById.get({ id: note.id });
+      if (!current || current.attempts !== note.row.attempts || current.nextAttemptAt !== note.row.nextAttemptAt) return deliver(note.id);
+      return start(note.row, opts?.toldByCaller ?? false);
     },
     deliver,
     discardPassNotes(issuanceId, reason) {

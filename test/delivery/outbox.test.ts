@@ -150,6 +150,17 @@ describe('note outbox', () => {
     expect(await h.services.outbox.deliverDue()).toMatchObject({ revoked: 1 });
   });
 
+  it('does not write a claimed note a second time when its lease ran out and the worker wrote it first (review of stop 10)', async () => {
+    const { h } = harnessOnFile();
+    const outbox = h.services.outbox;
+    const claimed = outbox.enqueueClaimed({ psa: 'connectwise', ticketId: '100', kind: 'info', note: { text: 't', html: 'h' }, deadlineAt: new Date(NOW.getTime() + 3600_000) });
+    // The press waits longer than the lease before its own attempt (a pacer hold on another note): the worker takes it.
+    h.clock.now = new Date(NOW.getTime() + 3 * 60_000);
+    expect(await outbox.deliverDue()).toMatchObject({ written: 1 });
+    expect(await outbox.deliverClaimed(claimed)).toBe('written');
+    expect(h.psa.connectwise.notes).toHaveLength(1);
+  });
+
   it('does not deliver the same row twice when the worker and the button race', async () => {
     const { h } = harnessOnFile();
     const id = h.services.outbox.enqueue({ psa: 'connectwise', ticketId: '100', kind: 'info', note: { text: 't', html: 'h' }, deadlineAt: new Date(NOW.getTime() + 3600_000) });
