@@ -5,6 +5,8 @@ import type { LedgerState, PollingStore } from './store.js';
 
 /** At most this many tickets are read by id in one cycle because of a mapping change; the rest wait for the next. */
 export const MAX_REMAPPED_PER_CYCLE = 200;
+/** A ticket whose read by id keeps failing is tried this many cycles, then left until it changes (a read the PSA refuses). */
+export const MAX_REMAP_READ_FAILURES = 3;
 
 export interface RemappedTicket {
   ticketId: string;
@@ -26,6 +28,8 @@ export function createMappingSweep(deps: { store: PollingStore; mappings: Pick<M
   /** Per PSA: ticket → the mapping part it was last looked at against (a ticket that could not be handled stays quiet). */
   const lookedAt = new Map<PsaKind, Map<string, string>>();
   const looked = (psa: PsaKind) => lookedAt.get(psa) ?? lookedAt.set(psa, new Map()).get(psa)!;
+  /** Per PSA and ticket: reads by id that failed for the mapping part it is looked at against. */
+  const failures = new Map<string, number>();
 
   return {
     /** The tickets to read by id this cycle (none listed this cycle), or undefined when the mappings have not changed. */
@@ -51,6 +55,21 @@ export function createMappingSweep(deps: { store: PollingStore; mappings: Pick<M
     /** The ticket was read and handled (or found changed or gone) for this mapping version. */
     lookedAt(psa: PsaKind, ticket: RemappedTicket): void {
       looked(psa).set(ticket.ticketId, ticket.mappingPart);
+      failures.delete(`${psa}\u0000${ticket.ticketId}`);
+    },
+    /**
+     * Its read by id failed: true when it is tried again next cycle (the sweep is then not finished), false once it
+     * failed MAX_REMAP_READ_FAILURES times (it is then counted as looked at).
+     */
+    readFailed(psa: PsaKind, ticket: RemappedTicket): boolean {
+      const key = `${psa}\u0000${ticket.ticketId}`;
+      const count = (failures.get(key) ?? 0) + 1;
+      if (count < MAX_REMAP_READ_FAILURES) {
+        failures.set(key, count);
+        return true;
+      }
+      this.lookedAt(psa, ticket);
+      return false;
     },
     /** Every ticket the revision concerned was looked at: idle cycles skip the query until the next change. */
     finish(psa: PsaKind, revision: number): void {

@@ -1,6 +1,6 @@
 import type { PsaKind } from '../domain.js';
 import { AppError } from '../errors.js';
-import type { ListedTicket, PsaConnector } from '../psa/port.js';
+import type { ListedTicket, PsaConnector, PsaTicket } from '../psa/port.js';
 import { describeError, isCycleAbort, type OnboardingDeps } from './deps.js';
 import { errorForLog } from '../logger.js';
 import type { TicketFollower } from '../lifecycle/follow-ticket.js';
@@ -120,21 +120,32 @@ export function createOnboardingPoller(deps: PollerDeps): OnboardingPoller {
   async function remapped(psa: PsaKind, connector: PsaConnector, summary: CycleSummary, listed: ReadonlySet<string>): Promise<void> {
     const due = sweep.due(psa, MAPPING_SENSITIVE_STATES, listed);
     if (!due) return;
+    let retry = false;
     for (const entry of due.tickets) {
       let outcome: TicketOutcome | undefined;
+      let ticket: PsaTicket | null;
       try {
-        const ticket = await connector.getTicket(entry.ticketId);
-        summary.remapped += 1;
-        if (ticket && ticket.lastUpdated === entry.ticketUpdatedAt) outcome = await handler.handle(psa, connector, ticket);
+        ticket = await connector.getTicket(entry.ticketId);
       } catch (error) {
         if (isCycleAbort(error)) throw error;
         deps.logger.error({ psa, ticketId: entry.ticketId, err: errorForLog(error) }, 'reading a ticket after its mapping changed failed');
+        summary.errors += 1;
+        // Tried again next cycle (a few times): the listing will not bring an unchanged ticket back.
+        if (sweep.readFailed(psa, entry)) retry = true;
+        continue;
+      }
+      summary.remapped += 1;
+      try {
+        if (ticket && ticket.lastUpdated === entry.ticketUpdatedAt) outcome = await handler.handle(psa, connector, ticket);
+      } catch (error) {
+        if (isCycleAbort(error)) throw error;
+        deps.logger.error({ psa, ticketId: entry.ticketId, err: errorForLog(error) }, 'handling a ticket after its mapping changed failed');
         outcome = 'failed';
       }
       sweep.lookedAt(psa, entry);
       if (outcome) (summary[COUNTER[outcome]] as number) += 1;
     }
-    if (due.complete) sweep.finish(psa, due.revision);
+    if (due.complete && !retry) sweep.finish(psa, due.revision);
     else deps.logger.info({ psa, remapped: due.tickets.length }, 'more tickets concern a changed mapping; the next cycle reads the rest');
   }
 

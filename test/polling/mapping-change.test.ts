@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { AppError } from '../../src/errors.js';
 import { MAPPING_SENSITIVE_STATES } from '../../src/polling/handle-ticket.js';
 import { createMappingSweep } from '../../src/polling/mapping-sweep.js';
 import { buildHarness, CONTOSO, type Harness } from './harness.js';
@@ -63,6 +64,26 @@ describe('a mapping change reaches tickets the poller does not list again', () =
     await h.poller.runCycle('connectwise');
     await h.poller.runCycle('connectwise');
     expect(h.psa.connectwise.calls).toMatchObject({ getTicket: after.getTicket });
+    expect(h.entra.passesFor('jane@contoso.example')).toHaveLength(1);
+  });
+
+  it('ConnectWise (cursor): a read by id that fails (not a throttle) is tried again on the next cycle, not dropped (review of stop 10)', async () => {
+    h.entra.addUser(CONTOSO, 'jane@contoso.example', 'Jane Doe');
+    h.psa.connectwise.add({ id: '100', companyId: '20', customFields: cwFields('jane@contoso.example', '2026-11-27') });
+    expect(await h.poller.runCycle('connectwise')).toMatchObject({ refused: 1 });
+    h.psa.connectwise.add({ id: '101', companyId: '10', customFields: {} });
+    await idle('connectwise', 3);
+
+    h.map('connectwise', '20');
+    const read = h.psa.connectwise.getTicket.bind(h.psa.connectwise);
+    let failures = 1;
+    h.psa.connectwise.getTicket = async (id: string) => {
+      if (failures-- > 0) throw new AppError('PSA_ERROR', 'ConnectWise answered 500 to this read.');
+      return read(id);
+    };
+    expect(await h.poller.runCycle('connectwise')).toMatchObject({ issued: 0, errors: 1 });
+    expect(h.ledger('connectwise', '100')).toMatchObject({ state: 'refused' });
+    expect(await h.poller.runCycle('connectwise')).toMatchObject({ issued: 1, errors: 0 });
     expect(h.entra.passesFor('jane@contoso.example')).toHaveLength(1);
   });
 
