@@ -1,28 +1,17 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, TENANT_IDS, type Sandbox } from '../../src/sandbox/index.js';
+import { describe, expect, it } from 'vitest';
+import { TENANT_IDS, type Sandbox } from '../../src/sandbox/index.js';
 import { answered, expectEveryPassAccountedFor, markSandbox, type PassRequest } from './accounting.js';
 import { pressButton } from '../helpers/button.js';
-import { BUTTON_SECRETS, buildRig, newTicket, resetFaults, tempDir, type FaultRig } from './rig.js';
+import { sandboxRigs, BUTTON_SECRETS, newTicket, type FaultRig } from './rig.js';
 
 const CREATE = /\/authentication\/temporaryAccessPassMethods$/;
 let sb: Sandbox;
-let dir: ReturnType<typeof tempDir>;
 let rig: FaultRig;
-
-beforeAll(async () => {
-  sb = await startSandbox();
-});
-afterAll(() => sb.close());
-afterEach(() => {
-  rig?.close();
-  dir?.remove();
-  resetFaults(sb);
-});
+const rigs = sandboxRigs((started) => (sb = started));
 
 /** A fresh connector (empty caches, new database) and a new Contoso ticket for the user. */
 function setUp(psa: 'connectwise' | 'halo', upn: string) {
-  dir = tempDir();
-  rig = buildRig(sb, dir.path);
+  rig = rigs.open();
   const ticketId = newTicket(sb, psa, upn);
   const mark = markSandbox(sb, [{ psa, ticketId }]);
   const press = async () => answered({ psa, ticketId, tenantId: TENANT_IDS.contoso, userPrincipalName: upn }, await pressButton(rig.app, psa, ticketId, {}, { secret: BUTTON_SECRETS[psa] }));

@@ -1,10 +1,10 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runAsBackgroundWork } from '../../src/background.js';
 import { createOnboardingPoller, createPollingStore } from '../../src/polling/index.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import type { Sandbox } from '../../src/sandbox/index.js';
 import { HOSTILE_SHAPES } from './hostile-text.js';
-import { buildRig, resetFaults, tempDir, type FaultRig } from './rig.js';
+import { sandboxRigs, type FaultRig } from './rig.js';
 
 /**
  * Issue 11: anyone who can file a ticket can write its text. A Halo ticket whose details were 100,000 `<` froze the
@@ -12,19 +12,10 @@ import { buildRig, resetFaults, tempDir, type FaultRig } from './rig.js';
  * while the poller reads hostile onboarding tickets must stay short.
  */
 let sb: Sandbox;
-let dir: ReturnType<typeof tempDir>;
 let rig: FaultRig;
 let nextId = 91_000;
 
-beforeAll(async () => {
-  sb = await startSandbox();
-});
-afterAll(() => sb.close());
-afterEach(() => {
-  rig?.close();
-  dir?.remove();
-  resetFaults(sb);
-});
+const rigs = sandboxRigs((started) => (sb = started));
 
 /**
  * The bound. Before the fix one 100,000 `<` ticket stalled the loop past this test's 20 s timeout (the cycle took 43 s
@@ -34,8 +25,7 @@ afterEach(() => {
 const MAX_STALL_MS = 1_000;
 
 function onboardingRig() {
-  dir = tempDir();
-  rig = buildRig(sb, dir.path, {
+  rig = rigs.open({
     HALO_ONBOARDING_REQUESTTYPE_ID: sb.env.HALO_ONBOARDING_REQUESTTYPE_ID!,
     HALO_ONBOARDING_STATUS_ID: sb.env.HALO_ONBOARDING_STATUS_ID!,
     HALO_MAX_REQUESTS_PER_MINUTE: '60000',

@@ -1,29 +1,18 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { PsaKind } from '../../src/domain.js';
-import { startSandbox, TENANT_IDS, type Sandbox } from '../../src/sandbox/index.js';
+import { TENANT_IDS, type Sandbox } from '../../src/sandbox/index.js';
 import { answered, expectEveryPassAccountedFor, markSandbox, newNotes, newPasses, type PassRequest } from './accounting.js';
 import { pressButton } from '../helpers/button.js';
-import { BUTTON_SECRETS, buildRig, newTicket, resetFaults, tempDir, type FaultRig } from './rig.js';
+import { sandboxRigs, BUTTON_SECRETS, newTicket, type FaultRig } from './rig.js';
 
 const TOKEN = /\/oauth2\/v2\.0\/token$/;
 const CW_NOTES = /\/service\/tickets\/\d+\/notes$/;
 let sb: Sandbox;
-let dir: ReturnType<typeof tempDir>;
 let rig: FaultRig;
-
-beforeAll(async () => {
-  sb = await startSandbox();
-});
-afterAll(() => sb.close());
-afterEach(() => {
-  rig?.close();
-  dir?.remove();
-  resetFaults(sb);
-});
+const rigs = sandboxRigs((started) => (sb = started));
 
 function setUp(psa: PsaKind, upn: string, env: Record<string, string> = {}) {
-  dir = tempDir();
-  rig = buildRig(sb, dir.path, env);
+  rig = rigs.open(env);
   const ticketId = newTicket(sb, psa, upn);
   const ticket = { psa, ticketId };
   const mark = markSandbox(sb, [ticket]);

@@ -3,13 +3,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { composeServices } from '../../src/compose.js';
 import { createApp } from '../../src/app.js';
 import { loadConfig, ONBOARDING_VARIABLES, type Config } from '../../src/config/index.js';
 import type { PsaKind } from '../../src/domain.js';
 import { buildEdges } from '../../src/edges.js';
 import { createLogger } from '../../src/logger.js';
-import type { Sandbox } from '../../src/sandbox/index.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { seedSandboxMappings } from '../../src/sandbox/mode.js';
 import type { Services } from '../../src/services.js';
 
@@ -97,6 +98,35 @@ export function buildRig(sb: Sandbox, dir: string, extraEnv: Record<string, stri
     now,
     dbPath: config.databasePath,
     close: () => storage.close(),
+  };
+}
+
+/**
+ * The scaffolding of a test file that drives the connector against the sandbox: one sandbox for the file (handed to
+ * `started`), and `open(env)` builds one test's rig with a database folder of its own. After each test the rig is
+ * closed, its folder removed, and the sandbox's faults and passes reset.
+ */
+export function sandboxRigs(started: (sb: Sandbox) => void): { open(extraEnv?: Record<string, string>): FaultRig } {
+  let sb: Sandbox | undefined;
+  let current: { rig: FaultRig; dir: ReturnType<typeof tempDir> } | undefined;
+  beforeAll(async () => {
+    sb = await startSandbox();
+    started(sb);
+  });
+  afterAll(() => sb?.close());
+  afterEach(() => {
+    current?.rig.close();
+    current?.dir.remove();
+    current = undefined;
+    if (sb) resetFaults(sb);
+  });
+  return {
+    open(extraEnv = {}) {
+      if (!sb) throw new Error('the sandbox starts in beforeAll');
+      const dir = tempDir();
+      current = { rig: buildRig(sb, dir.path, extraEnv), dir };
+      return current.rig;
+    },
   };
 }
 

@@ -1,8 +1,8 @@
 import { DateTime } from 'luxon';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createOnboardingPipeline } from '../../src/polling/index.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { buildRig, resetFaults, tempDir, type FaultRig } from '../faults/rig.js';
+import type { Sandbox } from '../../src/sandbox/index.js';
+import { sandboxRigs, type FaultRig } from '../faults/rig.js';
 
 /**
  * Halo's ticket list carries no custom fields (the simulated Halo, like the reference, gives them only with
@@ -11,20 +11,11 @@ import { buildRig, resetFaults, tempDir, type FaultRig } from '../faults/rig.js'
  * Halo's default pacing). A ticket is read by id only when the poller must look at it: new, or changed since.
  */
 let sb: Sandbox;
-let dir: ReturnType<typeof tempDir>;
 let rig: FaultRig;
 let nextId = 95_000;
 const COUNT = 30;
 
-beforeAll(async () => {
-  sb = await startSandbox();
-});
-afterAll(() => sb.close());
-afterEach(() => {
-  rig?.close();
-  dir?.remove();
-  resetFaults(sb);
-});
+const rigs = sandboxRigs((started) => (sb = started));
 
 const CONTOSO_CLIENT = 12;
 const day = (days: number) => DateTime.now().setZone('Europe/Amsterdam').plus({ days }).toISODate()!;
@@ -47,8 +38,7 @@ function fileOnboardingTicket(upn: string, startDate: string, id = nextId++): nu
 
 /** The poller as production builds it (src/polling/index.ts), against the simulated Halo and Graph. */
 function pipeline() {
-  dir = tempDir();
-  rig = buildRig(sb, dir.path, {
+  rig = rigs.open({
     HALO_ONBOARDING_REQUESTTYPE_ID: sb.env.HALO_ONBOARDING_REQUESTTYPE_ID!,
     HALO_ONBOARDING_STATUS_ID: sb.env.HALO_ONBOARDING_STATUS_ID!,
     HALO_MAX_REQUESTS_PER_MINUTE: '60000',

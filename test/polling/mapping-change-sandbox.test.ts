@@ -1,8 +1,8 @@
 import { DateTime } from 'luxon';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { createOnboardingPipeline } from '../../src/polling/index.js';
-import { CW_COMPANY_IDS, startSandbox, TENANT_IDS, type Sandbox } from '../../src/sandbox/index.js';
-import { newTicket, buildRig, resetFaults, tempDir, type FaultRig } from '../faults/rig.js';
+import { CW_COMPANY_IDS, TENANT_IDS, type Sandbox } from '../../src/sandbox/index.js';
+import { sandboxRigs, newTicket, type FaultRig } from '../faults/rig.js';
 
 /**
  * The mapping sweep (src/polling/mapping-sweep.ts) against the simulated ConnectWise with the production wiring: once
@@ -10,25 +10,14 @@ import { newTicket, buildRig, resetFaults, tempDir, type FaultRig } from '../fau
  * refused ticket. Mapping its company makes the next cycle read it by id, once, and issue its pass.
  */
 let sb: Sandbox;
-let dir: ReturnType<typeof tempDir>;
 let rig: FaultRig;
-
-beforeAll(async () => {
-  sb = await startSandbox();
-});
-afterAll(() => sb.close());
-afterEach(() => {
-  rig?.close();
-  dir?.remove();
-  resetFaults(sb);
-});
+const rigs = sandboxRigs((started) => (sb = started));
 
 const ONBOARDING = ['CW_ONBOARDING_BOARD', 'CW_ONBOARDING_STATUS', 'CW_ONBOARDING_TYPE', 'CW_DONE_STATUS'] as const;
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 it('ConnectWise, change feed: a refused ticket of an unmapped company is read by id once and issued after the company is mapped', async () => {
-  dir = tempDir();
-  rig = buildRig(sb, dir.path, Object.fromEntries(ONBOARDING.filter((k) => sb.env[k] !== undefined).map((k) => [k, sb.env[k]!])));
+  rig = rigs.open(Object.fromEntries(ONBOARDING.filter((k) => sb.env[k] !== undefined).map((k) => [k, sb.env[k]!])));
   expect(rig.services.mappings.get('connectwise', String(CW_COMPANY_IDS.adventureWorks))).toBeUndefined();
   const { poller } = createOnboardingPipeline({ ...rig.services, entra: rig.services.entra! });
   // A new starter at Adventure Works (not mapped), on the onboarding board like the seeded ones.
